@@ -1,0 +1,46 @@
+#pragma once
+
+// The array type of the engine and the helpers that format shapes in errors.
+//
+// Every value on the tape is a rank-2 array of doubles. A batch of samples is
+// [batch, features], a column of per-sample numbers is [batch, 1] and a scalar
+// is [1, 1]. A fixed rank keeps shapes on the stack and makes broadcasting a
+// two-axis rule, which is all that dense networks need.
+
+#include <cstddef>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+
+#include <xtensor/xtensor.hpp>
+
+namespace autodiff {
+
+using Matrix = xt::xtensor<double, 2>;
+using Shape = std::array<std::size_t, 2>;
+
+inline Shape shape_of(const Matrix& matrix) {
+  return {matrix.shape(0), matrix.shape(1)};
+}
+
+// Formats a shape as "[rows, cols]".
+inline std::string to_string(const Shape& shape) {
+  return "[" + std::to_string(shape[0]) + ", " + std::to_string(shape[1]) + "]";
+}
+
+// Builds the one message format that every shape error uses:
+// "<op>: <problem>: got [a, b] and [c, d]".
+inline std::invalid_argument shape_error(std::string_view op, std::string_view problem,
+                                         const Shape& first, const Shape& second) {
+  return std::invalid_argument(std::string(op) + ": " + std::string(problem) + ": got " +
+                               to_string(first) + " and " + to_string(second));
+}
+
+// Builds an error for a single bad shape: "<op>: <problem>: got [a, b]".
+inline std::invalid_argument shape_error(std::string_view op, std::string_view problem,
+                                         const Shape& shape) {
+  return std::invalid_argument(std::string(op) + ": " + std::string(problem) + ": got " +
+                               to_string(shape));
+}
+
+}  // namespace autodiff
