@@ -2,8 +2,10 @@
 
 // The one seeded random generator of a run.
 
+#include <cstddef>
 #include <cstdint>
 #include <random>
+#include <stdexcept>
 
 namespace nn {
 
@@ -25,8 +27,12 @@ class Rng {
     return std::normal_distribution<double>(mean, standard_deviation)(engine_);
   }
 
-  // Uniform integer on [0, count), for count > 0.
+  // Uniform integer on [0, count). Throws std::invalid_argument for count 0,
+  // which has no valid index.
   std::size_t index(std::size_t count) {
+    if (count == 0) {
+      throw std::invalid_argument("Rng::index: count is 0, so [0, count) is empty; pass count > 0");
+    }
     return std::uniform_int_distribution<std::size_t>(0, count - 1)(engine_);
   }
 

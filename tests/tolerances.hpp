@@ -13,3 +13,11 @@ inline constexpr double gradient_absolute = 1e-6;
 inline constexpr double gradient_relative = 1e-5;
 
 }  // namespace test_tolerance
+
+namespace test_tolerance {
+
+// A matrix product of a few terms in [-1, 1] summed in another order (BLAS
+// against a naive loop) differs by a few units in the last place.
+inline constexpr double reordered_sum_absolute = 1e-12;
+
+}  // namespace test_tolerance

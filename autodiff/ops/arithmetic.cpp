@@ -3,6 +3,33 @@
 #include <xtensor/xreducer.hpp>
 
 namespace autodiff {
+namespace {
+
+// Applies `function` elementwise with rank-2 broadcasting by plain loops: a
+// broadcast axis gets stride 0. xtensor's generic broadcasting assignment
+// walks a stepper per element and is several times slower on these shapes.
+template <typename Function>
+Matrix broadcast_apply(const Matrix& a, const Matrix& b, const Shape& shape, Function function) {
+  Matrix result(shape);
+  const std::size_t a_row = a.shape(0) == 1 ? 0 : a.shape(1);
+  const std::size_t a_col = a.shape(1) == 1 ? 0 : 1;
+  const std::size_t b_row = b.shape(0) == 1 ? 0 : b.shape(1);
+  const std::size_t b_col = b.shape(1) == 1 ? 0 : 1;
+
+  const double* a_data = a.data();
+  const double* b_data = b.data();
+  double* out = result.data();
+  for (std::size_t i = 0; i < shape[0]; ++i) {
+    const double* a_line = a_data + i * a_row;
+    const double* b_line = b_data + i * b_row;
+    for (std::size_t j = 0; j < shape[1]; ++j) {
+      *out++ = function(a_line[j * a_col], b_line[j * b_col]);
+    }
+  }
+  return result;
+}
+
+}  // namespace
 
 Shape broadcast_shape(const char* op, const Shape& a, const Shape& b) {
   Shape result{};
@@ -37,9 +64,10 @@ Matrix sum_to_shape(const Matrix& gradient, const Shape& shape) {
 Variable add(Variable a, Variable b) {
   const Shape a_shape = a.shape();
   const Shape b_shape = b.shape();
-  broadcast_shape("add", a_shape, b_shape);
+  const Shape shape = broadcast_shape("add", a_shape, b_shape);
 
-  Matrix value = a.value() + b.value();
+  Matrix value = broadcast_apply(a.value(), b.value(), shape,
+                                 [](double u, double v) { return u + v; });
 
   return a.tape().record("add", std::move(value), {a, b},
                          [a_shape, b_shape](const Matrix& g, GradientSink& sink) {
@@ -51,9 +79,10 @@ Variable add(Variable a, Variable b) {
 Variable subtract(Variable a, Variable b) {
   const Shape a_shape = a.shape();
   const Shape b_shape = b.shape();
-  broadcast_shape("subtract", a_shape, b_shape);
+  const Shape shape = broadcast_shape("subtract", a_shape, b_shape);
 
-  Matrix value = a.value() - b.value();
+  Matrix value = broadcast_apply(a.value(), b.value(), shape,
+                                 [](double u, double v) { return u - v; });
 
   return a.tape().record("subtract", std::move(value), {a, b},
                          [a_shape, b_shape](const Matrix& g, GradientSink& sink) {
@@ -63,9 +92,10 @@ Variable subtract(Variable a, Variable b) {
 }
 
 Variable multiply(Variable a, Variable b) {
-  broadcast_shape("multiply", a.shape(), b.shape());
+  const Shape shape = broadcast_shape("multiply", a.shape(), b.shape());
 
-  Matrix value = a.value() * b.value();
+  Matrix value = broadcast_apply(a.value(), b.value(), shape,
+                                 [](double u, double v) { return u * v; });
 
   // The closure keeps the handles, not copies: the tape owns both values.
   return a.tape().record("multiply", std::move(value), {a, b},
@@ -80,9 +110,10 @@ Variable multiply(Variable a, Variable b) {
 }
 
 Variable divide(Variable a, Variable b) {
-  broadcast_shape("divide", a.shape(), b.shape());
+  const Shape shape = broadcast_shape("divide", a.shape(), b.shape());
 
-  Matrix value = a.value() / b.value();
+  Matrix value = broadcast_apply(a.value(), b.value(), shape,
+                                 [](double u, double v) { return u / v; });
 
   return a.tape().record("divide", std::move(value), {a, b},
                          [a, b](const Matrix& g, GradientSink& sink) {

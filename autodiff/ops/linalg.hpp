@@ -15,4 +15,10 @@ Variable matmul(Variable a, Variable b);
 // result = op(a) · op(b), where op transposes when the flag is set.
 Matrix gemm(const Matrix& a, const Matrix& b, bool transpose_a = false, bool transpose_b = false);
 
+// Sets the number of OpenBLAS threads for every later product. The networks
+// of pivoting experiments are small, and waking a thread pool for a
+// [128, 20] · [20, 20] product costs more than it saves, so experiment
+// programs call set_blas_threads(1). The library itself never changes it.
+void set_blas_threads(int threads);
+
 }  // namespace autodiff

@@ -1,0 +1,146 @@
+#include "nn/data/dataset.hpp"
+
+#include <algorithm>
+#include <array>
+#include <charconv>
+#include <cmath>
+#include <stdexcept>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace nn {
+namespace {
+
+using autodiff::Matrix;
+
+// Formats a double in the shortest form that reads back to the same value.
+std::string format_number(double value) {
+  std::array<char, 64> buffer{};
+  const auto result = std::to_chars(buffer.data(), buffer.data() + buffer.size(), value);
+  return std::string(buffer.data(), result.ptr);
+}
+
+void check_column(const char* name, const Matrix& column) {
+  if (column.shape(1) != 1) {
+    throw autodiff::shape_error(
+        "make_dataset", std::string(name) + " must be a column [n, 1] with one value per sample",
+        autodiff::shape_of(column));
+  }
+}
+
+// Throws on the first NaN or infinite element, naming the array and its position.
+void check_finite(const char* name, const Matrix& values) {
+  for (std::size_t row = 0; row < values.shape(0); ++row) {
+    for (std::size_t column = 0; column < values.shape(1); ++column) {
+      const double value = values(row, column);
+      if (!std::isfinite(value)) {
+        throw std::invalid_argument("make_dataset: " + std::string(name) + " at row " +
+                                    std::to_string(row) + ", column " + std::to_string(column) +
+                                    " is " + format_number(value) +
+                                    "; remove or impute non-finite values before building "
+                                    "the dataset");
+      }
+    }
+  }
+}
+
+void check_weights(const Matrix& weights) {
+  double total = 0.0;
+  for (std::size_t row = 0; row < weights.shape(0); ++row) {
+    const double weight = weights(row, 0);
+    if (weight < 0.0) {
+      throw std::invalid_argument("make_dataset: the weight at row " + std::to_string(row) +
+                                  " is " + format_number(weight) +
+                                  ", but sample weights must be non-negative");
+    }
+    total += weight;
+  }
+
+  if (total <= 0.0) {
+    throw std::invalid_argument(
+        "make_dataset: the weights sum to 0, so weighted losses and metrics are undefined; give "
+        "at least one sample a positive weight");
+  }
+}
+
+// Copies the rows `indices` of a row-major matrix into a new [indices, cols] matrix.
+Matrix gather_rows(const Matrix& source, std::span<const std::size_t> indices) {
+  const std::size_t columns = source.shape(1);
+  Matrix result(std::array<std::size_t, 2>{indices.size(), columns});
+
+  for (std::size_t position = 0; position < indices.size(); ++position) {
+    const double* row = source.data() + indices[position] * columns;
+    std::copy(row, row + columns, result.data() + position * columns);
+  }
+  return result;
+}
+
+}  // namespace
+
+Dataset Dataset::rows(std::span<const std::size_t> indices) const {
+  for (std::size_t position = 0; position < indices.size(); ++position) {
+    if (indices[position] >= size()) {
+      throw std::invalid_argument("Dataset::rows: index " + std::to_string(indices[position]) +
+                                  " at position " + std::to_string(position) +
+                                  " is out of range for a dataset of " + std::to_string(size()) +
+                                  " rows; indices must be below " + std::to_string(size()));
+    }
+  }
+
+  Dataset result;
+  result.X = gather_rows(X, indices);
+  result.y = gather_rows(y, indices);
+  result.z = gather_rows(z, indices);
+  result.weights = gather_rows(weights, indices);
+  return result;
+}
+
+Dataset make_dataset(Matrix X, Matrix y, Matrix z, std::optional<Matrix> weights) {
+  if (X.shape(0) == 0 || X.shape(1) == 0) {
+    throw autodiff::shape_error("make_dataset",
+                                "X must have at least one sample and one feature",
+                                autodiff::shape_of(X));
+  }
+
+  Matrix sample_weights = weights ? std::move(*weights)
+                                  : Matrix(std::array<std::size_t, 2>{X.shape(0), 1}, 1.0);
+
+  check_column("y", y);
+  check_column("z", z);
+  check_column("weights", sample_weights);
+
+  const std::size_t n = X.shape(0);
+  if (y.shape(0) != n || z.shape(0) != n || sample_weights.shape(0) != n) {
+    throw std::invalid_argument(
+        "make_dataset: X, y, z and weights must have the same number of rows, got " +
+        std::to_string(n) + ", " + std::to_string(y.shape(0)) + ", " +
+        std::to_string(z.shape(0)) + " and " + std::to_string(sample_weights.shape(0)) +
+        "; pass one label, nuisance value and weight per row of X");
+  }
+
+  check_finite("X", X);
+  check_finite("y", y);
+  check_finite("z", z);
+  check_finite("weights", sample_weights);
+  check_weights(sample_weights);
+
+  Dataset dataset;
+  dataset.X = std::move(X);
+  dataset.y = std::move(y);
+  dataset.z = std::move(z);
+  dataset.weights = std::move(sample_weights);
+  return dataset;
+}
+
+Dataset select_rows_where(const Dataset& dataset, const std::function<bool(std::size_t)>& keep) {
+  std::vector<std::size_t> indices;
+  for (std::size_t row = 0; row < dataset.size(); ++row) {
+    if (keep(row)) {
+      indices.push_back(row);
+    }
+  }
+  return dataset.rows(indices);
+}
+
+}  // namespace nn

@@ -1,0 +1,68 @@
+#include "nn/layers/sequential.hpp"
+
+#include <stdexcept>
+
+#include "nn/layers/dense.hpp"
+
+namespace nn {
+
+Sequential& Sequential::add(std::unique_ptr<Module> module) {
+  if (!module) {
+    throw std::invalid_argument("Sequential::add: the module is null; pass a constructed module");
+  }
+  modules_.push_back(std::move(module));
+  return *this;
+}
+
+Variable Sequential::forward(Variable input) {
+  Variable output = input;
+  for (const auto& module : modules_) {
+    output = module->forward(output);
+  }
+  return output;
+}
+
+autodiff::ParameterList Sequential::parameters() {
+  autodiff::ParameterList all;
+  for (const auto& module : modules_) {
+    const autodiff::ParameterList own = module->parameters();
+    all.insert(all.end(), own.begin(), own.end());
+  }
+  return all;
+}
+
+std::string Sequential::describe() const {
+  std::string text;
+  for (const auto& module : modules_) {
+    text += (text.empty() ? "" : " -> ") + module->describe();
+  }
+  return text;
+}
+
+Sequential make_mlp(std::size_t inputs, const std::vector<HiddenLayer>& hidden,
+                    std::size_t outputs, ActivationKind output_activation, Rng& rng,
+                    const std::string& name) {
+  Sequential network;
+  std::size_t width = inputs;
+  std::size_t dense_count = 0;
+
+  for (const auto& layer : hidden) {
+    if (layer.units == 0) {
+      throw std::invalid_argument("make_mlp: hidden layer " + std::to_string(dense_count) +
+                                  " of '" + name + "' has 0 units; give it at least 1");
+    }
+    network.add(std::make_unique<Dense>(width, layer.units, rng,
+                                        name + "." + std::to_string(dense_count++)));
+    network.add(std::make_unique<Activation>(layer.activation));
+    width = layer.units;
+  }
+
+  network.add(std::make_unique<Dense>(width, outputs, rng,
+                                      name + "." + std::to_string(dense_count)));
+  if (output_activation != ActivationKind::identity) {
+    network.add(std::make_unique<Activation>(output_activation));
+  }
+  return network;
+}
+
+}  // namespace nn

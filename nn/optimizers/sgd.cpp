@@ -1,0 +1,78 @@
+#include "nn/optimizers/sgd.hpp"
+
+#include <cmath>
+#include <iomanip>
+#include <limits>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <utility>
+
+namespace nn {
+namespace {
+
+std::string format_number(double value) {
+  std::ostringstream stream;
+  stream << std::setprecision(std::numeric_limits<double>::max_digits10) << value;
+  return stream.str();
+}
+
+SgdOptions validated(const SgdOptions& options) {
+  if (!std::isfinite(options.learning_rate) || options.learning_rate <= 0.0) {
+    throw std::invalid_argument("Sgd: learning_rate must be positive and finite, got " +
+                                format_number(options.learning_rate) +
+                                "; pass a step size such as 0.01");
+  }
+  if (!(options.momentum >= 0.0 && options.momentum < 1.0)) {
+    throw std::invalid_argument("Sgd: momentum must be in [0, 1), got " +
+                                format_number(options.momentum) +
+                                "; pass 0 for plain SGD or a value such as 0.9");
+  }
+  if (options.nesterov && options.momentum == 0.0) {
+    throw std::invalid_argument(
+        "Sgd: nesterov needs momentum > 0, got momentum 0; set momentum (for example 0.9) or "
+        "set nesterov to false");
+  }
+  return options;
+}
+
+}  // namespace
+
+Sgd::Sgd(autodiff::ParameterList parameters, SgdOptions options)
+    : Optimizer(std::move(parameters)), options_(validated(options)) {
+  velocities_.reserve(this->parameters().size());
+  for (const autodiff::Parameter* parameter : this->parameters()) {
+    velocities_.push_back(xt::zeros<double>(parameter->value.shape()));
+  }
+}
+
+void Sgd::step() {
+  const autodiff::ParameterList& list = parameters();
+
+  // Check every shape first, so that a bad one leaves all parameters as they were.
+  for (std::size_t k = 0; k < list.size(); ++k) {
+    check_shape("Sgd::step", "gradient", k, list[k]->gradient);
+    check_shape("Sgd::step", "velocity", k, velocities_[k]);
+  }
+
+  const double lr = options_.learning_rate;
+  const double mu = options_.momentum;
+  for (std::size_t k = 0; k < list.size(); ++k) {
+    autodiff::Parameter& parameter = *list[k];
+    const autodiff::Matrix& g = parameter.gradient;
+    if (mu == 0.0) {
+      parameter.value -= lr * g;
+      continue;
+    }
+
+    autodiff::Matrix& v = velocities_[k];
+    v = mu * v + g;
+    if (options_.nesterov) {
+      parameter.value -= lr * (g + mu * v);
+    } else {
+      parameter.value -= lr * v;
+    }
+  }
+}
+
+}  // namespace nn

@@ -1,0 +1,44 @@
+#include "pivot/mixture_density_adversary.hpp"
+
+#include <stdexcept>
+#include <string>
+
+#include "autodiff/ops/structure.hpp"
+#include "nn/losses.hpp"
+
+namespace pivot {
+
+MixtureDensityAdversary::MixtureDensityAdversary(const MixtureDensityOptions& options, nn::Rng& rng)
+    : components_(options.components) {
+  if (options.components == 0) {
+    throw std::invalid_argument(
+        "MixtureDensityAdversary: components must be at least 1, got 0");
+  }
+  network_ = nn::make_mlp(1, options.hidden, 3 * options.components, nn::ActivationKind::identity,
+                          rng, "adversary");
+}
+
+MixtureDensityAdversary::Mixture MixtureDensityAdversary::mixture(Variable scores) {
+  if (scores.shape()[1] != 1) {
+    throw autodiff::shape_error("MixtureDensityAdversary", "scores must be [batch, 1]",
+                                scores.shape());
+  }
+
+  const Variable head = network_.forward(scores);  // [batch, 3C]
+  const std::size_t c = components_;
+  return {autodiff::slice_columns(head, 0, c), autodiff::slice_columns(head, c, 2 * c),
+          autodiff::slice_columns(head, 2 * c, 3 * c)};
+}
+
+Variable MixtureDensityAdversary::loss(Variable scores, const AdversaryBatch& batch) {
+  const Mixture head = mixture(scores);
+  return nn::gaussian_mixture_nll(head.means, head.log_sigmas, head.mixture_logits, batch.z,
+                                  &batch.weights);
+}
+
+std::string MixtureDensityAdversary::describe() const {
+  return "mixture density network, " + std::to_string(components_) +
+         " components: " + network_.describe();
+}
+
+}  // namespace pivot

@@ -1,0 +1,50 @@
+#pragma once
+
+// The adversary for a continuous nuisance: a mixture density network.
+
+#include <cstddef>
+#include <vector>
+
+#include "nn/layers/sequential.hpp"
+#include "nn/random.hpp"
+#include "pivot/adversary.hpp"
+
+namespace pivot {
+
+struct MixtureDensityOptions {
+  std::size_t components = 5;                 // C Gaussian components
+  std::vector<nn::HiddenLayer> hidden = {{20, nn::ActivationKind::relu},
+                                         {20, nn::ActivationKind::relu}};
+};
+
+// Bishop's mixture density network on the score: a network from [batch, 1]
+// to 3C outputs, read as C means (linear), C log standard deviations (the
+// standard deviation is their exponential) and C mixture logits (softmax).
+// L_r is the weighted mean of -log sum_c pi_c N(z; mu_c, sigma_c).
+class MixtureDensityAdversary : public Adversary {
+ public:
+  // Throws std::invalid_argument when there are no components.
+  MixtureDensityAdversary(const MixtureDensityOptions& options, nn::Rng& rng);
+
+  // Throws std::invalid_argument naming both shapes unless scores is
+  // [batch, 1] and z, y and weights are [batch, 1].
+  Variable loss(Variable scores, const AdversaryBatch& batch) override;
+
+  autodiff::ParameterList parameters() override { return network_.parameters(); }
+  std::string describe() const override;
+
+  // The mixture at each score: means, log standard deviations and mixture
+  // logits, each [batch, C].
+  struct Mixture {
+    Variable means;
+    Variable log_sigmas;
+    Variable mixture_logits;
+  };
+  Mixture mixture(Variable scores);
+
+ private:
+  std::size_t components_;
+  nn::Sequential network_;
+};
+
+}  // namespace pivot

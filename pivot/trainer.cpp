@@ -1,0 +1,278 @@
+#include "pivot/trainer.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+#include <stdexcept>
+#include <string>
+
+#include <xtensor/xreducer.hpp>
+#include <xtensor/xview.hpp>
+
+#include "autodiff/ops/arithmetic.hpp"
+#include "autodiff/ops/elementwise.hpp"
+#include "autodiff/ops/structure.hpp"
+#include "nn/data/batches.hpp"
+#include "nn/losses.hpp"
+
+namespace pivot {
+namespace {
+
+constexpr std::size_t evaluation_chunk = 8192;  // rows per tape when evaluating
+
+void validate(const AdversarialOptions& options, const nn::Dataset& train) {
+  if (!std::isfinite(options.lambda) || options.lambda < 0.0) {
+    throw std::invalid_argument("adversarial training: lambda must be finite and >= 0, got " +
+                                std::to_string(options.lambda));
+  }
+  if (options.iterations == 0 || options.adversary_steps == 0) {
+    throw std::invalid_argument("adversarial training: iterations T and adversary steps K must be "
+                                "at least 1, got T = " + std::to_string(options.iterations) +
+                                " and K = " + std::to_string(options.adversary_steps));
+  }
+  if (options.batch_size == 0 || options.batch_size > train.size()) {
+    throw std::invalid_argument("adversarial training: batch size M must be between 1 and the " +
+                                std::to_string(train.size()) + " training samples, got " +
+                                std::to_string(options.batch_size));
+  }
+}
+
+void validate(const PretrainOptions& options, const nn::Dataset& train, const char* phase) {
+  if (options.epochs == 0 || options.batch_size == 0 || options.batch_size > train.size()) {
+    throw std::invalid_argument(std::string(phase) + ": epochs must be at least 1 and the batch "
+                                "size between 1 and the " + std::to_string(train.size()) +
+                                " training samples, got " + std::to_string(options.epochs) +
+                                " epochs of batch " + std::to_string(options.batch_size));
+  }
+}
+
+}  // namespace
+
+void check_finite_step(double loss, const autodiff::ParameterList& parameters,
+                       const std::string& where) {
+  if (!std::isfinite(loss)) {
+    throw TrainingDiverged(where + ": the loss is " + std::to_string(loss) +
+                           "; lower the learning rate or check the data for extreme values");
+  }
+  for (const autodiff::Parameter* parameter : parameters) {
+    for (const double g : parameter->gradient) {
+      if (!std::isfinite(g)) {
+        throw TrainingDiverged(where + ": the gradient of " + parameter->name + " is " +
+                               std::to_string(g) + "; lower the learning rate");
+      }
+    }
+  }
+}
+
+PivotTrainer::PivotTrainer(Classifier& classifier, Adversary& adversary, nn::Rng& rng)
+    : classifier_(classifier), adversary_(adversary), rng_(rng) {}
+
+void PivotTrainer::report(const std::string& phase, std::size_t done, std::size_t total,
+                          double loss) {
+  if (progress_) {
+    progress_(Progress{phase, done, total, loss});
+  }
+}
+
+Matrix PivotTrainer::adversary_weights(const nn::Dataset& batch) const {
+  if (!mask_) {
+    return batch.weights;
+  }
+  Matrix weights = batch.weights;  // [batch, 1]
+  for (std::size_t i = 0; i < weights.shape(0); ++i) {
+    weights(i, 0) *= mask_(batch.y(i, 0));
+  }
+  return weights;
+}
+
+Variable PivotTrainer::classifier_loss(Variable logits, const nn::Dataset& batch) {
+  return nn::binary_cross_entropy_with_logits(logits, batch.y, &batch.weights);
+}
+
+Variable PivotTrainer::adversary_loss(Variable scores, const nn::Dataset& batch) {
+  weights_buffer_ = adversary_weights(batch);
+  return adversary_.loss(scores, AdversaryBatch{batch.z, batch.y, weights_buffer_});
+}
+
+Losses PivotTrainer::evaluate(const nn::Dataset& data, double lambda) {
+  // Each loss is a weighted mean, so chunk means combine weighted by the
+  // chunk's total weight.
+  double classifier_sum = 0.0;
+  double classifier_weight = 0.0;
+  double adversary_sum = 0.0;
+  double adversary_weight = 0.0;
+
+  for (std::size_t begin = 0; begin < data.size(); begin += evaluation_chunk) {
+    const std::size_t end = std::min(data.size(), begin + evaluation_chunk);
+    std::vector<std::size_t> indices(end - begin);
+    std::iota(indices.begin(), indices.end(), begin);
+    const nn::Dataset chunk = data.rows(indices);
+
+    tape_.clear();
+    const Variable logits = classifier_.logits(tape_.constant(chunk.X));
+    const double chunk_weight = xt::sum(chunk.weights)();
+    classifier_sum += classifier_loss(logits, chunk).value()(0, 0) * chunk_weight;
+    classifier_weight += chunk_weight;
+
+    const double chunk_adversary_weight = xt::sum(adversary_weights(chunk))();
+    if (chunk_adversary_weight > 0.0) {
+      const double chunk_loss = adversary_loss(autodiff::sigmoid(logits), chunk).value()(0, 0);
+      adversary_sum += chunk_loss * chunk_adversary_weight;
+      adversary_weight += chunk_adversary_weight;
+    }
+  }
+  tape_.clear();
+
+  Losses losses;
+  losses.L_f = classifier_sum / classifier_weight;
+  losses.L_r = adversary_weight > 0.0 ? adversary_sum / adversary_weight : 0.0;
+  losses.value = losses.L_f - lambda * losses.L_r;
+  return losses;
+}
+
+void PivotTrainer::pretrain_classifier(const nn::Dataset& train, const PretrainOptions& options,
+                                       nn::Optimizer& classifier_optimizer) {
+  validate(options, train, "classifier pretraining");
+  const autodiff::ParameterList parameters = classifier_.parameters();
+
+  for (std::size_t epoch = 1; epoch <= options.epochs; ++epoch) {
+    double loss_sum = 0.0;
+    const auto batches = nn::shuffled_batches(train.size(), options.batch_size, rng_);
+
+    for (std::size_t step = 0; step < batches.size(); ++step) {
+      const nn::Dataset batch = train.rows(batches[step]);
+
+      tape_.clear();
+      const Variable loss = classifier_loss(classifier_.logits(tape_.constant(batch.X)), batch);
+      tape_.backward(loss, parameters);
+
+      const double value = loss.value()(0, 0);
+      check_finite_step(value, parameters,
+                        "classifier pretraining, epoch " + std::to_string(epoch) + ", step " +
+                            std::to_string(step + 1) + ", player f");
+      classifier_optimizer.step();
+      loss_sum += value;
+    }
+    report("pretrain classifier", epoch, options.epochs,
+           loss_sum / static_cast<double>(batches.size()));
+  }
+  tape_.clear();
+}
+
+void PivotTrainer::adversary_step(const nn::Dataset& batch, const Matrix& batch_scores,
+                                  nn::Optimizer& optimizer, const std::string& where) {
+  const autodiff::ParameterList parameters = adversary_.parameters();
+
+  tape_.clear();
+  const Variable loss = adversary_loss(tape_.constant(batch_scores), batch);
+  tape_.backward(loss, parameters);
+
+  check_finite_step(loss.value()(0, 0), parameters, where);
+  optimizer.step();
+}
+
+void PivotTrainer::pretrain_adversary(const nn::Dataset& train, const PretrainOptions& options,
+                                      nn::Optimizer& adversary_optimizer) {
+  validate(options, train, "adversary pretraining");
+
+  // f is fixed for the whole phase, so its scores are computed once.
+  const Matrix scores = classifier_.predict(train.X);  // [n, 1]
+
+  for (std::size_t epoch = 1; epoch <= options.epochs; ++epoch) {
+    const auto batches = nn::shuffled_batches(train.size(), options.batch_size, rng_);
+
+    for (std::size_t step = 0; step < batches.size(); ++step) {
+      const nn::Dataset batch = train.rows(batches[step]);
+      Matrix batch_scores({batch.size(), std::size_t{1}});
+      for (std::size_t i = 0; i < batch.size(); ++i) {
+        batch_scores(i, 0) = scores(batches[step][i], 0);
+      }
+      adversary_step(batch, batch_scores, adversary_optimizer,
+                     "adversary pretraining, epoch " + std::to_string(epoch) + ", step " +
+                         std::to_string(step + 1) + ", player r");
+    }
+    report("pretrain adversary", epoch, options.epochs, evaluate(train, 0.0).L_r);
+  }
+  tape_.clear();
+}
+
+std::vector<IterationRecord> PivotTrainer::train_alternating(const nn::Dataset& train,
+                                                             const nn::Dataset& validation,
+                                                             const AdversarialOptions& options,
+                                                             nn::Optimizer& classifier_optimizer,
+                                                             nn::Optimizer& adversary_optimizer) {
+  validate(options, train);
+  const autodiff::ParameterList classifier_parameters = classifier_.parameters();
+  std::vector<IterationRecord> history;
+
+  for (std::size_t iteration = 1; iteration <= options.iterations; ++iteration) {
+    const std::string where = "adversarial training, iteration " + std::to_string(iteration);
+
+    // K steps of r on L_r with f fixed: the scores enter as constants.
+    for (std::size_t k = 0; k < options.adversary_steps; ++k) {
+      const nn::Dataset batch =
+          train.rows(nn::sample_batch_indices(train.size(), options.batch_size, rng_));
+      tape_.clear();
+      const Matrix batch_scores = classifier_.scores(tape_.constant(batch.X)).value();
+      adversary_step(batch, batch_scores, adversary_optimizer,
+                     where + ", adversary step " + std::to_string(k + 1) + ", player r");
+    }
+
+    // One step of f on L_f - lambda L_r with r fixed: backward reaches only
+    // f's parameters, so r's gradients and optimizer state stay untouched.
+    const nn::Dataset batch =
+        train.rows(nn::sample_batch_indices(train.size(), options.batch_size, rng_));
+    tape_.clear();
+    const Variable logits = classifier_.logits(tape_.constant(batch.X));
+    const Variable value = classifier_loss(logits, batch) -
+                           options.lambda * adversary_loss(autodiff::sigmoid(logits), batch);
+    tape_.backward(value, classifier_parameters);
+    check_finite_step(value.value()(0, 0), classifier_parameters, where + ", player f");
+    classifier_optimizer.step();
+
+    history.push_back({iteration, evaluate(validation, options.lambda)});
+    report("adversarial", iteration, options.iterations, history.back().validation.value);
+  }
+  tape_.clear();
+  return history;
+}
+
+std::vector<IterationRecord> PivotTrainer::train_simultaneous(const nn::Dataset& train,
+                                                              const nn::Dataset& validation,
+                                                              const AdversarialOptions& options,
+                                                              nn::Optimizer& classifier_optimizer,
+                                                              nn::Optimizer& adversary_optimizer) {
+  validate(options, train);
+  autodiff::ParameterList parameters = classifier_.parameters();
+  const autodiff::ParameterList adversary_parameters = adversary_.parameters();
+  parameters.insert(parameters.end(), adversary_parameters.begin(), adversary_parameters.end());
+  std::vector<IterationRecord> history;
+
+  for (std::size_t iteration = 1; iteration <= options.iterations; ++iteration) {
+    for (std::size_t k = 0; k < options.adversary_steps; ++k) {
+      const nn::Dataset batch =
+          train.rows(nn::sample_batch_indices(train.size(), options.batch_size, rng_));
+
+      // r's parameters receive d L_r, f's receive d L_f - lambda d L_r.
+      tape_.clear();
+      const Variable logits = classifier_.logits(tape_.constant(batch.X));
+      const Variable reversed =
+          autodiff::reverse_gradient(autodiff::sigmoid(logits), options.lambda);
+      const Variable total = classifier_loss(logits, batch) + adversary_loss(reversed, batch);
+      tape_.backward(total, parameters);
+
+      check_finite_step(total.value()(0, 0), parameters,
+                        "simultaneous training, iteration " + std::to_string(iteration) +
+                            ", step " + std::to_string(k + 1) + ", both players");
+      adversary_optimizer.step();
+      classifier_optimizer.step();
+    }
+
+    history.push_back({iteration, evaluate(validation, options.lambda)});
+    report("simultaneous", iteration, options.iterations, history.back().validation.value);
+  }
+  tape_.clear();
+  return history;
+}
+
+}  // namespace pivot

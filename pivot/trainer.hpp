@@ -1,0 +1,133 @@
+#pragma once
+
+// The training procedures of adversarial pivoting: pretraining of both
+// players, the alternating min-max algorithm and the simultaneous variant.
+
+#include <cstddef>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "autodiff/tape.hpp"
+#include "nn/data/dataset.hpp"
+#include "nn/optimizers/optimizer.hpp"
+#include "nn/random.hpp"
+#include "pivot/adversary.hpp"
+#include "pivot/classifier.hpp"
+
+namespace pivot {
+
+struct PretrainOptions {
+  std::size_t epochs = 1;
+  std::size_t batch_size = 32;
+};
+
+struct AdversarialOptions {
+  double lambda = 50.0;               // weight of L_r in L_f - lambda L_r
+  std::size_t iterations = 200;       // T
+  std::size_t adversary_steps = 500;  // K adversary steps per classifier step
+  std::size_t batch_size = 128;       // M
+};
+
+// Losses of both players on one dataset.
+struct Losses {
+  double L_f = 0.0;
+  double L_r = 0.0;
+  double value = 0.0;  // L_f - lambda L_r
+};
+
+// Validation losses after one adversarial iteration.
+struct IterationRecord {
+  std::size_t iteration = 0;  // 1-based
+  Losses validation;
+};
+
+// One progress report: `done` of `total` units (epochs or iterations) of a
+// phase, with the latest loss of that phase.
+struct Progress {
+  std::string phase;  // "pretrain classifier", "pretrain adversary", "adversarial", ...
+  std::size_t done = 0;
+  std::size_t total = 0;
+  double loss = 0.0;  // mean training loss of the epoch, or validation L_f - lambda L_r
+};
+using ProgressCallback = std::function<void(const Progress&)>;
+
+// Thrown when a loss or a gradient becomes NaN or infinite. The message
+// names the phase, the step and the player; the parameters keep the values
+// from before the failing step.
+class TrainingDiverged : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// Trains a classifier f against an adversary r on datasets with X, y, z and
+// per-sample weights. Every step records on one tape that is cleared before
+// the next, so memory stays flat however long a run is. The two players'
+// parameters are updated only by their own optimizers.
+class PivotTrainer {
+ public:
+  // Keeps references: classifier, adversary and rng must outlive the trainer.
+  PivotTrainer(Classifier& classifier, Adversary& adversary, nn::Rng& rng);
+
+  // Receives a report after each epoch or iteration. The library never prints.
+  void set_progress_callback(ProgressCallback callback) { progress_ = std::move(callback); }
+
+  // Weights each sample's L_r by `mask` (1 keeps, 0 drops), for instance to
+  // restrict the adversary to one class. An empty function keeps every sample.
+  void set_adversary_mask(std::function<double(double y)> mask) { mask_ = std::move(mask); }
+
+  // L_f, L_r and L_f - lambda L_r of the current players on `data`.
+  Losses evaluate(const nn::Dataset& data, double lambda);
+
+  // Minimizes L_f over shuffled minibatches for `options.epochs` epochs.
+  void pretrain_classifier(const nn::Dataset& train, const PretrainOptions& options,
+                           nn::Optimizer& classifier_optimizer);
+
+  // Minimizes L_r with the classifier fixed, for `options.epochs` epochs.
+  void pretrain_adversary(const nn::Dataset& train, const PretrainOptions& options,
+                          nn::Optimizer& adversary_optimizer);
+
+  // The alternating algorithm: for each of T iterations, K adversary steps on
+  // L_r with f fixed, then one classifier step on L_f - lambda L_r with r
+  // fixed, each on a fresh random minibatch of M rows. Returns the validation
+  // losses after every iteration. Throws std::invalid_argument for lambda < 0,
+  // T, K or M of 0, or M larger than the training set.
+  std::vector<IterationRecord> train_alternating(const nn::Dataset& train,
+                                                 const nn::Dataset& validation,
+                                                 const AdversarialOptions& options,
+                                                 nn::Optimizer& classifier_optimizer,
+                                                 nn::Optimizer& adversary_optimizer);
+
+  // The simultaneous variant: the score passes through a gradient reversal
+  // layer into the adversary, and one backward pass of L_f + L_r updates both
+  // players on the same minibatch. Each of the T iterations takes K such
+  // joint steps, so r gets as many updates as in train_alternating.
+  std::vector<IterationRecord> train_simultaneous(const nn::Dataset& train,
+                                                  const nn::Dataset& validation,
+                                                  const AdversarialOptions& options,
+                                                  nn::Optimizer& classifier_optimizer,
+                                                  nn::Optimizer& adversary_optimizer);
+
+ private:
+  Variable classifier_loss(Variable logits, const nn::Dataset& batch);
+  Variable adversary_loss(Variable scores, const nn::Dataset& batch);
+  Matrix adversary_weights(const nn::Dataset& batch) const;
+  void adversary_step(const nn::Dataset& batch, const Matrix& batch_scores,
+                      nn::Optimizer& optimizer, const std::string& where);
+  void report(const std::string& phase, std::size_t done, std::size_t total, double loss);
+
+  Classifier& classifier_;
+  Adversary& adversary_;
+  nn::Rng& rng_;
+  autodiff::Tape tape_;
+  ProgressCallback progress_;
+  std::function<double(double)> mask_;
+  Matrix weights_buffer_;  // adversary weights of the current batch, alive while the tape is
+};
+
+// Checks that a loss and every gradient of `parameters` are finite, else
+// throws TrainingDiverged with "<where>: non-finite <what>".
+void check_finite_step(double loss, const autodiff::ParameterList& parameters,
+                       const std::string& where);
+
+}  // namespace pivot

@@ -1,0 +1,239 @@
+#define BOOST_TEST_MODULE nn_dataset
+#include <boost/test/unit_test.hpp>
+
+#include <array>
+#include <cmath>
+#include <cstddef>
+#include <initializer_list>
+#include <limits>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "nn/data/dataset.hpp"
+
+using autodiff::Matrix;
+
+namespace {
+
+// Returns the message of the std::invalid_argument that `call` throws, or
+// records a failure and returns "" when it throws nothing.
+template <typename Call>
+std::string invalid_argument_message(const Call& call) {
+  try {
+    call();
+  } catch (const std::invalid_argument& error) {
+    return error.what();
+  }
+  BOOST_ERROR("expected std::invalid_argument, but nothing was thrown");
+  return "";
+}
+
+void check_contains(const std::string& message, std::initializer_list<std::string_view> parts) {
+  for (std::string_view part : parts) {
+    BOOST_TEST(message.find(part) != std::string::npos,
+               "message '" << message << "' does not contain '" << part << "'");
+  }
+}
+
+Matrix column_of(std::size_t n, double value) {
+  return Matrix(std::array<std::size_t, 2>{n, 1}, value);
+}
+
+// Row i has X = [i, 10 i + 0.5], y = i mod 2, z = 0.25 i - 1 and weight 1 + i,
+// so any row can be checked for alignment from its id X(row, 0) alone.
+nn::Dataset make_indexed_dataset(std::size_t n) {
+  Matrix X(std::array<std::size_t, 2>{n, 2});
+  Matrix y = column_of(n, 0.0);
+  Matrix z = column_of(n, 0.0);
+  Matrix weights = column_of(n, 0.0);
+  for (std::size_t i = 0; i < n; ++i) {
+    const double id = static_cast<double>(i);
+    X(i, 0) = id;
+    X(i, 1) = 10.0 * id + 0.5;
+    y(i, 0) = static_cast<double>(i % 2);
+    z(i, 0) = 0.25 * id - 1.0;
+    weights(i, 0) = 1.0 + id;
+  }
+  return nn::make_dataset(X, y, z, weights);
+}
+
+void check_row_aligned(const nn::Dataset& data, std::size_t row) {
+  const double id = data.X(row, 0);
+  BOOST_TEST_CONTEXT("row " << row << " with id " << id) {
+    BOOST_TEST(data.X(row, 1) == 10.0 * id + 0.5);
+    BOOST_TEST(data.y(row, 0) == std::fmod(id, 2.0));
+    BOOST_TEST(data.z(row, 0) == 0.25 * id - 1.0);
+    BOOST_TEST(data.weights(row, 0) == 1.0 + id);
+  }
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(dataset)
+
+BOOST_AUTO_TEST_CASE(size_and_features) {
+  const nn::Dataset data = make_indexed_dataset(5);
+
+  BOOST_TEST(data.size() == 5u);
+  BOOST_TEST(data.features() == 2u);
+}
+
+BOOST_AUTO_TEST_CASE(weights_default_to_one) {
+  const nn::Dataset data = nn::make_dataset(Matrix{{1.0}, {2.0}, {3.0}}, column_of(3, 1.0),
+                                            column_of(3, 0.0));
+
+  BOOST_TEST_REQUIRE(data.weights.shape(0) == 3u);
+  BOOST_TEST_REQUIRE(data.weights.shape(1) == 1u);
+  for (std::size_t i = 0; i < 3; ++i) {
+    BOOST_TEST(data.weights(i, 0) == 1.0);
+  }
+}
+
+BOOST_AUTO_TEST_CASE(given_weights_kept) {
+  const nn::Dataset data = nn::make_dataset(Matrix{{1.0}, {2.0}}, column_of(2, 1.0),
+                                            column_of(2, 0.0), Matrix{{0.0}, {2.5}});
+
+  BOOST_TEST(data.weights(0, 0) == 0.0);
+  BOOST_TEST(data.weights(1, 0) == 2.5);
+}
+
+BOOST_AUTO_TEST_CASE(rows_keep_alignment) {
+  const nn::Dataset data = make_indexed_dataset(6);
+  const std::vector<std::size_t> indices{4, 0, 5, 4, 2};
+
+  const nn::Dataset picked = data.rows(indices);
+
+  BOOST_TEST_REQUIRE(picked.size() == indices.size());
+  BOOST_TEST(picked.features() == 2u);
+  for (std::size_t row = 0; row < indices.size(); ++row) {
+    BOOST_TEST(picked.X(row, 0) == static_cast<double>(indices[row]));
+    check_row_aligned(picked, row);
+  }
+}
+
+BOOST_AUTO_TEST_CASE(rows_empty_selection) {
+  const nn::Dataset picked = make_indexed_dataset(3).rows({});
+
+  BOOST_TEST(picked.size() == 0u);
+  BOOST_TEST(picked.features() == 2u);
+  BOOST_TEST(picked.y.shape(1) == 1u);
+  BOOST_TEST(picked.weights.shape(0) == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(rows_out_of_range) {
+  const nn::Dataset data = make_indexed_dataset(5);
+  const std::vector<std::size_t> indices{1, 7};
+
+  const std::string message = invalid_argument_message([&] { data.rows(indices); });
+
+  check_contains(message, {"Dataset::rows", "index 7", "position 1", "5 rows"});
+}
+
+BOOST_AUTO_TEST_CASE(select_rows_of_one_class) {
+  const nn::Dataset data = make_indexed_dataset(7);
+
+  const nn::Dataset background =
+      nn::select_rows_where(data, [&](std::size_t i) { return data.y(i, 0) == 0.0; });
+
+  // Rows 0, 2, 4 and 6 have y = 0, in increasing order.
+  BOOST_TEST_REQUIRE(background.size() == 4u);
+  for (std::size_t row = 0; row < background.size(); ++row) {
+    BOOST_TEST(background.X(row, 0) == 2.0 * static_cast<double>(row));
+    BOOST_TEST(background.y(row, 0) == 0.0);
+    check_row_aligned(background, row);
+  }
+}
+
+BOOST_AUTO_TEST_CASE(select_rows_none_match) {
+  const nn::Dataset data = make_indexed_dataset(4);
+
+  const nn::Dataset none = nn::select_rows_where(data, [](std::size_t) { return false; });
+
+  BOOST_TEST(none.size() == 0u);
+  BOOST_TEST(none.features() == 2u);
+}
+
+BOOST_AUTO_TEST_CASE(empty_x_rejected) {
+  const std::string no_rows = invalid_argument_message([] {
+    nn::make_dataset(Matrix(std::array<std::size_t, 2>{0, 2}), column_of(0, 0.0),
+                     column_of(0, 0.0));
+  });
+  const std::string no_columns = invalid_argument_message([] {
+    nn::make_dataset(Matrix(std::array<std::size_t, 2>{3, 0}), column_of(3, 0.0),
+                     column_of(3, 0.0));
+  });
+
+  check_contains(no_rows, {"make_dataset", "at least one sample and one feature", "[0, 2]"});
+  check_contains(no_columns, {"make_dataset", "[3, 0]"});
+}
+
+BOOST_AUTO_TEST_CASE(row_counts_must_match) {
+  const Matrix X{{1.0}, {2.0}, {3.0}, {4.0}};
+
+  const std::string message = invalid_argument_message(
+      [&] { nn::make_dataset(X, column_of(4, 0.0), column_of(3, 0.0), column_of(4, 1.0)); });
+
+  check_contains(message, {"make_dataset", "same number of rows", "got 4, 4, 3 and 4"});
+}
+
+BOOST_AUTO_TEST_CASE(columns_must_be_single) {
+  const Matrix X{{1.0}, {2.0}};
+  const Matrix wide(std::array<std::size_t, 2>{2, 2}, 0.0);
+
+  const std::string y_message =
+      invalid_argument_message([&] { nn::make_dataset(X, wide, column_of(2, 0.0)); });
+  const std::string z_message =
+      invalid_argument_message([&] { nn::make_dataset(X, column_of(2, 0.0), wide); });
+  const std::string weights_message = invalid_argument_message(
+      [&] { nn::make_dataset(X, column_of(2, 0.0), column_of(2, 0.0), wide); });
+
+  check_contains(y_message, {"make_dataset", "y must be a column [n, 1]", "[2, 2]"});
+  check_contains(z_message, {"make_dataset", "z must be a column [n, 1]", "[2, 2]"});
+  check_contains(weights_message, {"make_dataset", "weights must be a column [n, 1]", "[2, 2]"});
+}
+
+BOOST_AUTO_TEST_CASE(non_finite_values_rejected) {
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  const double infinity = std::numeric_limits<double>::infinity();
+  const Matrix good_X{{1.0, 2.0}, {3.0, 4.0}, {5.0, 6.0}};
+  Matrix bad_X = good_X;
+  bad_X(2, 1) = nan;
+  Matrix bad_column = column_of(3, 0.0);
+  bad_column(1, 0) = -infinity;
+
+  const std::string x_message =
+      invalid_argument_message([&] { nn::make_dataset(bad_X, column_of(3, 0.0), column_of(3, 0.0)); });
+  const std::string y_message =
+      invalid_argument_message([&] { nn::make_dataset(good_X, bad_column, column_of(3, 0.0)); });
+  const std::string z_message =
+      invalid_argument_message([&] { nn::make_dataset(good_X, column_of(3, 0.0), bad_column); });
+  const std::string weights_message = invalid_argument_message(
+      [&] { nn::make_dataset(good_X, column_of(3, 0.0), column_of(3, 0.0), bad_column); });
+
+  check_contains(x_message, {"make_dataset", "X at row 2, column 1 is nan"});
+  check_contains(y_message, {"y at row 1, column 0 is -inf"});
+  check_contains(z_message, {"z at row 1, column 0 is -inf"});
+  check_contains(weights_message, {"weights at row 1, column 0 is -inf"});
+}
+
+BOOST_AUTO_TEST_CASE(negative_weight_rejected) {
+  const std::string message = invalid_argument_message([] {
+    nn::make_dataset(Matrix{{1.0}, {2.0}}, column_of(2, 0.0), column_of(2, 0.0),
+                     Matrix{{1.0}, {-0.5}});
+  });
+
+  check_contains(message, {"make_dataset", "weight at row 1 is -0.5", "non-negative"});
+}
+
+BOOST_AUTO_TEST_CASE(zero_total_weight_rejected) {
+  const std::string message = invalid_argument_message([] {
+    nn::make_dataset(Matrix{{1.0}, {2.0}}, column_of(2, 0.0), column_of(2, 0.0),
+                     column_of(2, 0.0));
+  });
+
+  check_contains(message, {"make_dataset", "weights sum to 0", "positive weight"});
+}
+
+BOOST_AUTO_TEST_SUITE_END()

@@ -1,0 +1,322 @@
+#define BOOST_TEST_MODULE pivot_trainer
+#include <boost/test/unit_test.hpp>
+
+#include <cmath>
+#include <limits>
+#include <numeric>
+#include <string>
+
+#include "autodiff/ops/arithmetic.hpp"
+#include "autodiff/ops/elementwise.hpp"
+#include "autodiff/ops/reductions.hpp"
+#include "autodiff/ops/structure.hpp"
+#include "nn/layers/sequential.hpp"
+#include "nn/losses.hpp"
+#include "nn/optimizers/sgd.hpp"
+#include "pivot/mixture_density_adversary.hpp"
+#include "pivot/trainer.hpp"
+#include "tolerances.hpp"
+
+namespace {
+
+using autodiff::Matrix;
+using autodiff::Variable;
+
+// A small data set where z shifts the second feature of class 1, as in the
+// toy problem, drawn from `rng`.
+nn::Dataset make_data(std::size_t count, nn::Rng& rng) {
+  Matrix X({count, std::size_t{2}});
+  Matrix y({count, std::size_t{1}});
+  Matrix z({count, std::size_t{1}});
+  for (std::size_t i = 0; i < count; ++i) {
+    y(i, 0) = static_cast<double>(i % 2);
+    z(i, 0) = rng.normal();
+    X(i, 0) = y(i, 0) + rng.normal();
+    X(i, 1) = y(i, 0) * (1.0 + z(i, 0)) + rng.normal();
+  }
+  return nn::make_dataset(X, y, z);
+}
+
+pivot::Classifier make_classifier(nn::Rng& rng) {
+  return pivot::Classifier(nn::make_mlp(
+      2, {{8, nn::ActivationKind::tanh}, {8, nn::ActivationKind::relu}}, 1,
+      nn::ActivationKind::identity, rng, "classifier"));
+}
+
+pivot::MixtureDensityOptions small_mixture() {
+  pivot::MixtureDensityOptions options;
+  options.components = 3;
+  options.hidden = {{8, nn::ActivationKind::relu}};
+  return options;
+}
+
+std::vector<Matrix> copy_values(const autodiff::ParameterList& parameters) {
+  std::vector<Matrix> values;
+  for (const auto* parameter : parameters) {
+    values.push_back(parameter->value);
+  }
+  return values;
+}
+
+bool values_equal(const autodiff::ParameterList& parameters, const std::vector<Matrix>& values) {
+  for (std::size_t k = 0; k < parameters.size(); ++k) {
+    if (parameters[k]->value != values[k]) {
+      return false;
+    }
+  }
+  return true;
+}
+
+// Counts the steps it takes, then applies plain SGD.
+class CountingSgd : public nn::Sgd {
+ public:
+  using nn::Sgd::Sgd;
+  void step() override {
+    ++steps;
+    nn::Sgd::step();
+  }
+  std::size_t steps = 0;
+};
+
+// A user-written adversary whose loss is NaN: the smallest adversary that
+// implements the interface, used to check divergence detection.
+class NanAdversary : public pivot::Adversary {
+ public:
+  NanAdversary() : weight_("nan.weight", Matrix{{1.0}}) {}
+  Variable loss(Variable scores, const pivot::AdversaryBatch&) override {
+    const Variable w = scores.tape().parameter(weight_);
+    return autodiff::mean(scores * w) * std::numeric_limits<double>::quiet_NaN();
+  }
+  autodiff::ParameterList parameters() override { return {&weight_}; }
+  std::string describe() const override { return "NaN adversary"; }
+
+ private:
+  autodiff::Parameter weight_;
+};
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(pretraining_keeps_other_player_fixed) {
+  nn::Rng rng(3);
+  const nn::Dataset train = make_data(512, rng);
+  pivot::Classifier classifier = make_classifier(rng);
+  pivot::MixtureDensityAdversary adversary(small_mixture(), rng);
+  pivot::PivotTrainer trainer(classifier, adversary, rng);
+  nn::Sgd classifier_optimizer(classifier.parameters(), {0.05});
+  nn::Sgd adversary_optimizer(adversary.parameters(), {0.05});
+
+  const auto adversary_before = copy_values(adversary.parameters());
+  trainer.pretrain_classifier(train, {2, 32}, classifier_optimizer);
+  BOOST_TEST(values_equal(adversary.parameters(), adversary_before));
+
+  const auto classifier_before = copy_values(classifier.parameters());
+  trainer.pretrain_adversary(train, {2, 32}, adversary_optimizer);
+  BOOST_TEST(values_equal(classifier.parameters(), classifier_before));
+  BOOST_TEST(!values_equal(adversary.parameters(), adversary_before));
+}
+
+BOOST_AUTO_TEST_CASE(alternating_step_counts) {
+  nn::Rng rng(4);
+  const nn::Dataset train = make_data(256, rng);
+  const nn::Dataset validation = make_data(128, rng);
+  pivot::Classifier classifier = make_classifier(rng);
+  pivot::MixtureDensityAdversary adversary(small_mixture(), rng);
+  pivot::PivotTrainer trainer(classifier, adversary, rng);
+  CountingSgd classifier_optimizer(classifier.parameters(), {0.01});
+  CountingSgd adversary_optimizer(adversary.parameters(), {0.01});
+
+  const auto history = trainer.train_alternating(train, validation, {10.0, 3, 7, 64},
+                                                 classifier_optimizer, adversary_optimizer);
+
+  // T = 3 classifier steps, T * K = 21 adversary steps, one record per iteration.
+  BOOST_TEST(classifier_optimizer.steps == 3u);
+  BOOST_TEST(adversary_optimizer.steps == 21u);
+  BOOST_TEST(history.size() == 3u);
+  BOOST_TEST(history.back().iteration == 3u);
+  const auto& last = history.back().validation;
+  BOOST_TEST(last.value == last.L_f - 10.0 * last.L_r, boost::test_tools::tolerance(1e-12));
+}
+
+BOOST_AUTO_TEST_CASE(adversarial_options_validated) {
+  nn::Rng rng(5);
+  const nn::Dataset train = make_data(64, rng);
+  pivot::Classifier classifier = make_classifier(rng);
+  pivot::MixtureDensityAdversary adversary(small_mixture(), rng);
+  pivot::PivotTrainer trainer(classifier, adversary, rng);
+  nn::Sgd classifier_optimizer(classifier.parameters());
+  nn::Sgd adversary_optimizer(adversary.parameters());
+
+  const pivot::AdversarialOptions bad_options[] = {
+      {-1.0, 1, 1, 16}, {1.0, 0, 1, 16}, {1.0, 1, 0, 16}, {1.0, 1, 1, 0}, {1.0, 1, 1, 65}};
+  for (const auto& options : bad_options) {
+    BOOST_CHECK_THROW(trainer.train_alternating(train, train, options, classifier_optimizer,
+                                                adversary_optimizer),
+                      std::invalid_argument);
+    BOOST_CHECK_THROW(trainer.train_simultaneous(train, train, options, classifier_optimizer,
+                                                 adversary_optimizer),
+                      std::invalid_argument);
+  }
+  BOOST_CHECK_THROW(trainer.pretrain_classifier(train, {0, 16}, classifier_optimizer),
+                    std::invalid_argument);
+  BOOST_CHECK_THROW(trainer.pretrain_adversary(train, {1, 65}, adversary_optimizer),
+                    std::invalid_argument);
+}
+
+BOOST_AUTO_TEST_CASE(non_finite_loss_stops_training) {
+  nn::Rng rng(6);
+  const nn::Dataset train = make_data(64, rng);
+  pivot::Classifier classifier = make_classifier(rng);
+  NanAdversary adversary;
+  pivot::PivotTrainer trainer(classifier, adversary, rng);
+  nn::Sgd adversary_optimizer(adversary.parameters());
+  const auto before = copy_values(adversary.parameters());
+
+  try {
+    trainer.pretrain_adversary(train, {1, 16}, adversary_optimizer);
+    BOOST_FAIL("pretrain_adversary accepted a NaN loss");
+  } catch (const pivot::TrainingDiverged& error) {
+    const std::string message = error.what();
+    BOOST_TEST(message.find("adversary pretraining") != std::string::npos, message);
+    BOOST_TEST(message.find("epoch 1, step 1") != std::string::npos, message);
+    BOOST_TEST(message.find("player r") != std::string::npos, message);
+  }
+  // The failing step is not applied.
+  BOOST_TEST(values_equal(adversary.parameters(), before));
+}
+
+// One backward pass of L_f + L_r through a gradient reversal layer gives the
+// classifier the gradient of L_f - lambda L_r and the adversary that of L_r.
+BOOST_AUTO_TEST_CASE(gradient_reversal_matches_min_max_gradient) {
+  nn::Rng rng(7);
+  const nn::Dataset batch = make_data(32, rng);
+  pivot::Classifier classifier = make_classifier(rng);
+  pivot::MixtureDensityAdversary adversary(small_mixture(), rng);
+  const double lambda = 3.5;
+  const pivot::AdversaryBatch targets{batch.z, batch.y, batch.weights};
+  const auto classifier_parameters = classifier.parameters();
+  const auto adversary_parameters = adversary.parameters();
+
+  autodiff::Tape explicit_tape;
+  const Variable logits = classifier.logits(explicit_tape.constant(batch.X));
+  const Variable classifier_loss = nn::binary_cross_entropy_with_logits(logits, batch.y);
+  const Variable adversary_loss = adversary.loss(autodiff::sigmoid(logits), targets);
+  explicit_tape.backward(classifier_loss - lambda * adversary_loss, classifier_parameters);
+  const auto expected_classifier = [&] {
+    std::vector<Matrix> gradients;
+    for (const auto* p : classifier_parameters) gradients.push_back(p->gradient);
+    return gradients;
+  }();
+  explicit_tape.backward(adversary_loss, adversary_parameters);
+  std::vector<Matrix> expected_adversary;
+  for (const auto* p : adversary_parameters) expected_adversary.push_back(p->gradient);
+
+  autodiff::Tape reversal_tape;
+  const Variable logits2 = classifier.logits(reversal_tape.constant(batch.X));
+  const Variable total =
+      nn::binary_cross_entropy_with_logits(logits2, batch.y) +
+      adversary.loss(autodiff::reverse_gradient(autodiff::sigmoid(logits2), lambda), targets);
+  autodiff::ParameterList all = classifier_parameters;
+  all.insert(all.end(), adversary_parameters.begin(), adversary_parameters.end());
+  reversal_tape.backward(total, all);
+
+  for (std::size_t k = 0; k < classifier_parameters.size(); ++k) {
+    BOOST_TEST_CONTEXT("classifier parameter " << classifier_parameters[k]->name) {
+      BOOST_TEST(xt::allclose(classifier_parameters[k]->gradient, expected_classifier[k], 1e-12,
+                              1e-14));
+    }
+  }
+  for (std::size_t k = 0; k < adversary_parameters.size(); ++k) {
+    BOOST_TEST_CONTEXT("adversary parameter " << adversary_parameters[k]->name) {
+      BOOST_TEST(xt::allclose(adversary_parameters[k]->gradient, expected_adversary[k], 1e-12,
+                              1e-14));
+    }
+  }
+}
+
+// evaluate() splits large sets into chunks; the weighted chunk means must
+// combine to the loss of the whole set in one piece.
+BOOST_AUTO_TEST_CASE(evaluate_chunks_match_whole_set) {
+  nn::Rng rng(8);
+  nn::Dataset data = make_data(20000, rng);
+  for (std::size_t i = 0; i < data.size(); ++i) {
+    data.weights(i, 0) = 0.5 + static_cast<double>(i % 3);
+  }
+  pivot::Classifier classifier = make_classifier(rng);
+  pivot::MixtureDensityAdversary adversary(small_mixture(), rng);
+  pivot::PivotTrainer trainer(classifier, adversary, rng);
+
+  const pivot::Losses chunked = trainer.evaluate(data, 2.0);
+
+  autodiff::Tape tape;
+  const Variable logits = classifier.logits(tape.constant(data.X));
+  const double L_f = nn::binary_cross_entropy_with_logits(logits, data.y, &data.weights)
+                         .value()(0, 0);
+  const double L_r =
+      adversary.loss(autodiff::sigmoid(logits), {data.z, data.y, data.weights}).value()(0, 0);
+  BOOST_TEST(chunked.L_f == L_f, boost::test_tools::tolerance(1e-12));
+  BOOST_TEST(chunked.L_r == L_r, boost::test_tools::tolerance(1e-12));
+  BOOST_TEST(chunked.value == L_f - 2.0 * L_r, boost::test_tools::tolerance(1e-12));
+}
+
+BOOST_AUTO_TEST_CASE(adversary_mask_restricts_loss) {
+  nn::Rng rng(9);
+  const nn::Dataset data = make_data(400, rng);
+  pivot::Classifier classifier = make_classifier(rng);
+  pivot::MixtureDensityAdversary adversary(small_mixture(), rng);
+  pivot::PivotTrainer trainer(classifier, adversary, rng);
+  trainer.set_adversary_mask([](double y) { return y == 0.0 ? 1.0 : 0.0; });
+
+  const pivot::Losses masked = trainer.evaluate(data, 1.0);
+
+  const nn::Dataset background =
+      nn::select_rows_where(data, [&](std::size_t i) { return data.y(i, 0) == 0.0; });
+  autodiff::Tape tape;
+  const Variable scores = classifier.scores(tape.constant(background.X));
+  const double expected =
+      adversary.loss(scores, {background.z, background.y, background.weights}).value()(0, 0);
+  BOOST_TEST(masked.L_r == expected, boost::test_tools::tolerance(1e-12));
+}
+
+BOOST_AUTO_TEST_CASE(progress_reports_every_epoch) {
+  nn::Rng rng(10);
+  const nn::Dataset train = make_data(128, rng);
+  pivot::Classifier classifier = make_classifier(rng);
+  pivot::MixtureDensityAdversary adversary(small_mixture(), rng);
+  pivot::PivotTrainer trainer(classifier, adversary, rng);
+  nn::Sgd optimizer(classifier.parameters());
+
+  std::vector<pivot::Progress> reports;
+  trainer.set_progress_callback([&](const pivot::Progress& p) { reports.push_back(p); });
+  trainer.pretrain_classifier(train, {3, 32}, optimizer);
+
+  BOOST_TEST_REQUIRE(reports.size() == 3u);
+  BOOST_TEST(reports[2].phase == "pretrain classifier");
+  BOOST_TEST(reports[2].done == 3u);
+  BOOST_TEST(reports[2].total == 3u);
+  BOOST_TEST(std::isfinite(reports[2].loss));
+}
+
+BOOST_AUTO_TEST_CASE(same_seed_same_result) {
+  auto train_once = [](std::uint64_t seed) {
+    nn::Rng rng(seed);
+    const nn::Dataset train = make_data(256, rng);
+    pivot::Classifier classifier = make_classifier(rng);
+    pivot::MixtureDensityAdversary adversary(small_mixture(), rng);
+    pivot::PivotTrainer trainer(classifier, adversary, rng);
+    nn::Sgd classifier_optimizer(classifier.parameters(), {0.05});
+    nn::Sgd adversary_optimizer(adversary.parameters(), {0.05});
+    trainer.pretrain_classifier(train, {1, 32}, classifier_optimizer);
+    trainer.train_alternating(train, train, {5.0, 2, 3, 32}, classifier_optimizer,
+                              adversary_optimizer);
+    return copy_values(classifier.parameters());
+  };
+
+  const auto first = train_once(11);
+  const auto second = train_once(11);
+  const auto other = train_once(12);
+  BOOST_TEST_REQUIRE(first.size() == second.size());
+  for (std::size_t k = 0; k < first.size(); ++k) {
+    BOOST_TEST(first[k] == second[k]);  // bit for bit
+  }
+  BOOST_TEST(first[0] != other[0]);
+}
