@@ -57,18 +57,19 @@ void GradientSink::accumulate(std::size_t input, const Matrix& gradient) {
                            std::to_string(input) + " of an op with " +
                            std::to_string(node.input_count) + " inputs");
   }
+  // The shape is checked before the needed test, so that a wrong backward
+  // function fails on every pass, not only when that input is requested.
   const std::size_t target = tape_.inputs_[node.first_input + input];
-  if (!tape_.nodes_[target].needed) {
-    return;
-  }
-
   const Shape expected = shape_of(tape_.nodes_[target].value);
   if (shape_of(gradient) != expected) {
     throw std::logic_error(std::string(node.op) + ": backward produced a gradient of shape " +
                            to_string(shape_of(gradient)) + " for input " + std::to_string(input) +
                            " of shape " + to_string(expected));
   }
-  tape_.accumulate(target, gradient);
+
+  if (tape_.nodes_[target].needed) {
+    tape_.accumulate(target, gradient);
+  }
 }
 
 // --- Tape -------------------------------------------------------------------

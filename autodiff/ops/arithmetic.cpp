@@ -50,6 +50,10 @@ Matrix sum_to_shape(const Matrix& gradient, const Shape& shape) {
   if (from == shape) {
     return gradient;
   }
+  // xtensor's reducers fault on empty arrays, and the sum over nothing is 0.
+  if (from[0] == 0 || from[1] == 0) {
+    return xt::zeros<double>(shape);
+  }
   const bool rows = shape[0] == 1 && from[0] != 1;
   const bool cols = shape[1] == 1 && from[1] != 1;
   if (rows && cols) {

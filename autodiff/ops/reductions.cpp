@@ -23,6 +23,12 @@ void check_not_empty(const char* op, const Shape& shape) {
 }
 
 Matrix sum_along(const Matrix& x, std::size_t axis) {
+  // xtensor's reducers fault on empty arrays, and the sum over nothing is 0.
+  if (x.size() == 0) {
+    Shape shape = shape_of(x);
+    shape[axis] = 1;
+    return xt::zeros<double>(shape);
+  }
   return xt::sum(x, {axis}, xt::keep_dims | xt::evaluation_strategy::immediate);
 }
 
@@ -43,7 +49,7 @@ Matrix stable_logsumexp(const Matrix& x, std::size_t axis) {
 Variable sum(Variable x) {
   const Shape shape = x.shape();
 
-  Matrix value{{xt::sum(x.value())()}};
+  Matrix value{{x.value().size() == 0 ? 0.0 : xt::sum(x.value())()}};
 
   return x.tape().record("sum", std::move(value), {x},
                          [shape](const Matrix& g, GradientSink& sink) {

@@ -36,10 +36,14 @@ void load_parameters(const std::filesystem::path& path, const autodiff::Paramete
   } catch (const nlohmann::json::exception& error) {
     throw std::runtime_error("'" + path.string() + "' is not valid JSON: " + error.what());
   }
-  if (!document.is_array() || document.size() != parameters.size()) {
-    throw std::runtime_error("'" + path.string() + "' holds " +
-                             std::to_string(document.is_array() ? document.size() : 0) +
-                             " parameters, the model has " + std::to_string(parameters.size()));
+  if (!document.is_array()) {
+    throw std::runtime_error("'" + path.string() + "' is not a JSON array of parameters; " +
+                             "load a file written by save_parameters");
+  }
+  if (document.size() != parameters.size()) {
+    throw std::runtime_error("'" + path.string() + "' contains " +
+                             std::to_string(document.size()) + " parameters, the model has " +
+                             std::to_string(parameters.size()));
   }
 
   // Every entry is checked before any parameter changes, so that a file that

@@ -9,12 +9,16 @@
 namespace nn {
 
 // Writes every parameter's name, shape and values to `path` as JSON, atomically.
-// Values are written with 17 significant digits, so a round trip is exact.
+// Each value is written in the shortest decimal form that reads back as the
+// same double, so a round trip of finite values is exact.
+// NOTE: nlohmann::json writes NaN and infinities as null, which
+// load_parameters rejects as malformed.
 void save_parameters(const std::filesystem::path& path, const autodiff::ParameterList& parameters);
 
 // Reads a file written by save_parameters into `parameters`, matched by
 // position. Throws std::runtime_error naming the file when it is missing or
-// malformed, and when a name, a shape or the parameter count differs.
+// malformed, and when a name, a shape or the parameter count differs. When
+// it throws, every parameter keeps its value.
 void load_parameters(const std::filesystem::path& path, const autodiff::ParameterList& parameters);
 
 }  // namespace nn
