@@ -36,15 +36,15 @@ std::string format_number(double value) {
 Matrix mean_coefficients(const char* loss, const Shape& predictions, const Matrix* weights) {
   const std::size_t rows = predictions[0];
   if (rows == 0) {
-    throw shape_error(loss, "the batch is empty; pass at least one sample", predictions);
+    throw shape_error(loss, "the batch has no samples", predictions);
   }
   if (weights == nullptr) {
     return Matrix(Shape{rows, 1}, 1.0 / static_cast<double>(rows));
   }
 
   if (shape_of(*weights) != Shape{rows, 1}) {
-    throw shape_error(loss, "weights must be [n, 1] for the n rows of the predictions",
-                      predictions, shape_of(*weights));
+    throw shape_error(loss, "weights must be [n, 1] for the n rows of the predictions", predictions,
+                      shape_of(*weights));
   }
   double total = 0.0;
   for (std::size_t i = 0; i < rows; ++i) {
@@ -88,11 +88,11 @@ double logsumexp(std::span<const double> values) {
 // forward pass computed. The backward function scales it by the incoming
 // gradient.
 Variable record_loss(const char* loss, Variable input, double value, Matrix derivative) {
-  return input.tape().record(loss, Matrix{{value}}, {input},
-                             [derivative = std::move(derivative)](const Matrix& g,
-                                                                  GradientSink& sink) {
-                               sink.accumulate(0, g(0, 0) * derivative);
-                             });
+  return input.tape().record(
+      loss, Matrix{{value}}, {input},
+      [derivative = std::move(derivative)](const Matrix& g, GradientSink& sink) {
+        sink.accumulate(0, g(0, 0) * derivative);
+      });
 }
 
 }  // namespace
@@ -119,8 +119,8 @@ Variable binary_cross_entropy(Variable probabilities, const Matrix& targets,
                                   "use binary_cross_entropy_with_logits");
     }
     const double y = targets(i, 0);
-    const double log_p = std::log(probability);      // -inf at p = 0
-    const double log_q = std::log1p(-probability);   // log(1 - p), -inf at p = 1
+    const double log_p = std::log(probability);     // -inf at p = 0
+    const double log_q = std::log1p(-probability);  // log(1 - p), -inf at p = 1
 
     value -= coefficients(i, 0) *
              (y * std::max(log_p, log_floor) + (1.0 - y) * std::max(log_q, log_floor));
@@ -182,7 +182,8 @@ Variable categorical_cross_entropy(Variable logits, const Matrix& one_hot_target
   for (std::size_t i = 0; i < shape[0]; ++i) {
     const double log_normalizer = logsumexp(row_of(x, i));
 
-    // l = sum_k t_k (logsumexp(x) - x_k), with -log_softmax(x)_k >= 0 never log(0).
+    // l = sum_k t_k (logsumexp(x) - x_k): a difference of finite numbers, so it
+    // never evaluates log(0) as log(softmax(x)) could.
     double sample_loss = 0.0;
     double target_sum = 0.0;
     for (std::size_t k = 0; k < shape[1]; ++k) {
@@ -265,8 +266,7 @@ Variable gaussian_mixture_nll(Variable means, Variable log_sigmas, Variable mixt
                       mixture_logits.shape());
   }
   if (shape[1] == 0) {
-    throw shape_error(loss, "the head has no components; means must be [n, C] with C >= 1",
-                      shape);
+    throw shape_error(loss, "the head has no components; means must be [n, C] with C >= 1", shape);
   }
   if (shape_of(targets) != Shape{shape[0], 1}) {
     throw shape_error(loss, "targets must be [n, 1] for the n rows of the means", shape,
@@ -281,17 +281,17 @@ Variable gaussian_mixture_nll(Variable means, Variable log_sigmas, Variable mixt
   const double half_log_two_pi = 0.5 * std::log(2.0 * std::numbers::pi);
 
   double value = 0.0;
-  Matrix d_means(shape);        // [n, C]
-  Matrix d_log_sigmas(shape);   // [n, C]
-  Matrix d_logits(shape);       // [n, C]
+  Matrix d_means(shape);                         // [n, C]
+  Matrix d_log_sigmas(shape);                    // [n, C]
+  Matrix d_logits(shape);                        // [n, C]
   std::vector<double> standardized(components);  // u_c of one row
   std::vector<double> log_joint(components);     // q_c of one row
   for (std::size_t i = 0; i < shape[0]; ++i) {
     const double z = targets(i, 0);
     const double log_prior_normalizer = logsumexp(row_of(a, i));
 
-    // q_c = log pi_c + log N(z; mu_c, sigma_c), with u_c = (z - mu_c) e^-s_c
-    // instead of a division, so sigma never has to be formed.
+    // q_c = log pi_c + log N(z; mu_c, sigma_c), summed in log space because
+    // the density itself underflows to 0 far in the tail.
     for (std::size_t c = 0; c < components; ++c) {
       standardized[c] = (z - mu(i, c)) * std::exp(-s(i, c));
       log_joint[c] = a(i, c) - log_prior_normalizer - 0.5 * standardized[c] * standardized[c] -
@@ -311,21 +311,20 @@ Variable gaussian_mixture_nll(Variable means, Variable log_sigmas, Variable mixt
     }
   }
 
-  return means.tape().record(
-      loss, Matrix{{value}}, {means, log_sigmas, mixture_logits},
-      [d_means = std::move(d_means), d_log_sigmas = std::move(d_log_sigmas),
-       d_logits = std::move(d_logits)](const Matrix& g, GradientSink& sink) {
-        const double scale = g(0, 0);
-        if (sink.needs(0)) {
-          sink.accumulate(0, scale * d_means);
-        }
-        if (sink.needs(1)) {
-          sink.accumulate(1, scale * d_log_sigmas);
-        }
-        if (sink.needs(2)) {
-          sink.accumulate(2, scale * d_logits);
-        }
-      });
+  return means.tape().record(loss, Matrix{{value}}, {means, log_sigmas, mixture_logits},
+                             [d_means = std::move(d_means), d_log_sigmas = std::move(d_log_sigmas),
+                              d_logits = std::move(d_logits)](const Matrix& g, GradientSink& sink) {
+                               const double scale = g(0, 0);
+                               if (sink.needs(0)) {
+                                 sink.accumulate(0, scale * d_means);
+                               }
+                               if (sink.needs(1)) {
+                                 sink.accumulate(1, scale * d_log_sigmas);
+                               }
+                               if (sink.needs(2)) {
+                                 sink.accumulate(2, scale * d_logits);
+                               }
+                             });
 }
 
 }  // namespace nn

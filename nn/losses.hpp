@@ -6,7 +6,9 @@
 // sum_i w_i l_i / sum_i w_i as a [1, 1] Variable, or the plain mean over the
 // n samples when `weights` is null. `weights` is an optional [n, 1] column of
 // finite, non-negative numbers with a positive sum. A zero weight removes its
-// sample from the loss and from the gradient.
+// sample from the loss and from the gradient. The sum of the weights is the
+// denominator, whereas PyTorch's BCELoss with `weight` and reduction 'mean'
+// divides by n.
 //
 // Every loss throws std::invalid_argument
 // - naming the loss and both shapes when targets or weights do not match the
@@ -30,12 +32,12 @@ using autodiff::Variable;
 // Binary cross-entropy of probabilities p [n, 1] against targets y [n, 1]:
 //   l = -(y max(log p, -100) + (1 - y) max(log(1 - p), -100)).
 // The clamp at -100 (as in PyTorch's BCELoss) keeps the loss and gradient
-// finite at p = 0 and p = 1, where a clamped sample contributes 100.
+// finite at p = 0 and p = 1, so that p = 0 with y = 1 gives l = 100.
 //   dl/dp = -y / p [log p > -100] + (1 - y) / (1 - p) [log(1 - p) > -100],
 // so a log term whose clamp is active passes no gradient.
 // Also throws std::invalid_argument naming the row and value for a probability
-// outside [0, 1] (NaN included). Targets are not range-checked, so soft
-// targets in [0, 1] work.
+// outside [0, 1] (NaN included). Soft targets in [0, 1] are valid, and
+// targets are not range-checked.
 Variable binary_cross_entropy(Variable probabilities, const Matrix& targets,
                               const Matrix* weights = nullptr);
 

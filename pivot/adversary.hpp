@@ -3,6 +3,7 @@
 // The adversary interface: a conditional density model of the nuisance given
 // the classifier's score.
 
+#include <cstddef>
 #include <string>
 
 #include "autodiff/parameter.hpp"
@@ -35,6 +36,11 @@ class Adversary {
 
   // The adversary's trainable parameters, disjoint from the classifier's.
   virtual autodiff::ParameterList parameters() = 0;
+
+  // The number of columns loss() expects in `scores`: 1 for the score alone,
+  // 2 for an adversary that ClassConditionalAdversary feeds the score and the
+  // class label.
+  virtual std::size_t input_width() const { return 1; }
 
   // A one-line description for logs and summaries.
   virtual std::string describe() const = 0;

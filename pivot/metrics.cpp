@@ -28,7 +28,8 @@ void check_not_empty(const char* function, const char* name, std::span<const dou
   }
 }
 
-// NaN has no place in an ordering, and sorting it is undefined behaviour.
+// NaN breaks the strict weak ordering that std::sort requires, so sorting it
+// is undefined behaviour.
 void check_no_nan(const char* function, const char* name, std::span<const double> values) {
   for (std::size_t i = 0; i < values.size(); ++i) {
     if (std::isnan(values[i])) {
@@ -41,16 +42,14 @@ void check_no_nan(const char* function, const char* name, std::span<const double
 void check_same_size(const char* function, const char* first_name, std::size_t first_size,
                      const char* second_name, std::size_t second_size) {
   if (first_size != second_size) {
-    throw std::invalid_argument(std::string(function) + ": " + first_name + " and " +
-                                second_name + " must have the same size, got " +
-                                std::to_string(first_size) + " and " +
-                                std::to_string(second_size));
+    throw std::invalid_argument(std::string(function) + ": " + first_name + " and " + second_name +
+                                " must have the same size, got " + std::to_string(first_size) +
+                                " and " + std::to_string(second_size));
   }
 }
 
 // Checks that weights are finite and non-negative and returns their sum.
-double checked_weight_sum(const char* function, const char* name,
-                          std::span<const double> weights) {
+double checked_weight_sum(const char* function, const char* name, std::span<const double> weights) {
   double total = 0.0;
   for (std::size_t i = 0; i < weights.size(); ++i) {
     if (!std::isfinite(weights[i]) || weights[i] < 0.0) {
@@ -198,10 +197,10 @@ double roc_auc(std::span<const double> scores, std::span<const double> labels,
   }
 
   if (positive_total <= 0.0 || negative_below <= 0.0) {
-    throw std::invalid_argument(
-        "roc_auc: total weight of positives (label 1) is " + format_number(positive_total) +
-        " and of negatives (label 0) is " + format_number(negative_below) +
-        "; the AUC needs samples of both classes with positive weight");
+    throw std::invalid_argument("roc_auc: total weight of positives (label 1) is " +
+                                format_number(positive_total) + " and of negatives (label 0) is " +
+                                format_number(negative_below) +
+                                "; the AUC needs samples of both classes with positive weight");
   }
   return area / (positive_total * negative_below);
 }

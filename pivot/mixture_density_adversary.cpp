@@ -9,18 +9,24 @@
 namespace pivot {
 
 MixtureDensityAdversary::MixtureDensityAdversary(const MixtureDensityOptions& options, nn::Rng& rng)
-    : components_(options.components) {
+    : components_(options.components), inputs_(options.inputs) {
   if (options.components == 0) {
     throw std::invalid_argument(
         "MixtureDensityAdversary: components must be at least 1, got 0");
   }
-  network_ = nn::make_mlp(1, options.hidden, 3 * options.components, nn::ActivationKind::identity,
-                          rng, "adversary");
+  if (options.inputs == 0) {
+    throw std::invalid_argument("MixtureDensityAdversary: inputs must be at least 1, got 0; pass "
+                                "1 for the score alone or 2 for the score and the class label");
+  }
+  network_ = nn::make_mlp(options.inputs, options.hidden, 3 * options.components,
+                          nn::ActivationKind::identity, rng, "adversary");
 }
 
 MixtureDensityAdversary::Mixture MixtureDensityAdversary::mixture(Variable scores) {
-  if (scores.shape()[1] != 1) {
-    throw autodiff::shape_error("MixtureDensityAdversary", "scores must be [batch, 1]",
+  if (scores.shape()[1] != inputs_) {
+    throw autodiff::shape_error("MixtureDensityAdversary",
+                                "scores must be [batch, " + std::to_string(inputs_) +
+                                    "] for a network of " + std::to_string(inputs_) + " input(s)",
                                 scores.shape());
   }
 

@@ -68,10 +68,23 @@ PivotTrainer::PivotTrainer(Classifier& classifier, Adversary& adversary, nn::Rng
     : classifier_(classifier), adversary_(adversary), rng_(rng) {}
 
 void PivotTrainer::report(const std::string& phase, std::size_t done, std::size_t total,
-                          double loss) {
+                          double loss, const IterationRecord& record) {
   if (progress_) {
-    progress_(Progress{phase, done, total, loss});
+    progress_(Progress{phase, done, total, loss, record});
   }
+}
+
+nn::Dataset PivotTrainer::adversary_samples(const nn::Dataset& train) const {
+  if (!mask_) {
+    return train;
+  }
+  nn::Dataset kept =
+      nn::select_rows_where(train, [&](std::size_t i) { return mask_(train.y(i, 0)) != 0.0; });
+  if (kept.size() == 0) {
+    throw std::invalid_argument("adversary training: the adversary mask removes every training "
+                                "sample; keep at least one class");
+  }
+  return kept;
 }
 
 Matrix PivotTrainer::adversary_weights(const nn::Dataset& batch) const {
@@ -131,11 +144,13 @@ Losses PivotTrainer::evaluate(const nn::Dataset& data, double lambda) {
 }
 
 void PivotTrainer::pretrain_classifier(const nn::Dataset& train, const PretrainOptions& options,
-                                       nn::Optimizer& classifier_optimizer) {
+                                       nn::Optimizer& classifier_optimizer,
+                                       std::size_t first_epoch) {
   validate(options, train, "classifier pretraining");
   const autodiff::ParameterList parameters = classifier_.parameters();
 
-  for (std::size_t epoch = 1; epoch <= options.epochs; ++epoch) {
+  for (std::size_t epoch = std::max<std::size_t>(first_epoch, 1); epoch <= options.epochs;
+       ++epoch) {
     double loss_sum = 0.0;
     const auto batches = nn::shuffled_batches(train.size(), options.batch_size, rng_);
 
@@ -171,14 +186,18 @@ void PivotTrainer::adversary_step(const nn::Dataset& batch, const Matrix& batch_
   optimizer.step();
 }
 
-void PivotTrainer::pretrain_adversary(const nn::Dataset& train, const PretrainOptions& options,
-                                      nn::Optimizer& adversary_optimizer) {
+void PivotTrainer::pretrain_adversary(const nn::Dataset& all_train,
+                                      const PretrainOptions& options,
+                                      nn::Optimizer& adversary_optimizer,
+                                      std::size_t first_epoch) {
+  const nn::Dataset train = adversary_samples(all_train);
   validate(options, train, "adversary pretraining");
 
   // f is fixed for the whole phase, so its scores are computed once.
   const Matrix scores = classifier_.predict(train.X);  // [n, 1]
 
-  for (std::size_t epoch = 1; epoch <= options.epochs; ++epoch) {
+  for (std::size_t epoch = std::max<std::size_t>(first_epoch, 1); epoch <= options.epochs;
+       ++epoch) {
     const auto batches = nn::shuffled_batches(train.size(), options.batch_size, rng_);
 
     for (std::size_t step = 0; step < batches.size(); ++step) {
@@ -200,18 +219,36 @@ std::vector<IterationRecord> PivotTrainer::train_alternating(const nn::Dataset& 
                                                              const nn::Dataset& validation,
                                                              const AdversarialOptions& options,
                                                              nn::Optimizer& classifier_optimizer,
-                                                             nn::Optimizer& adversary_optimizer) {
+                                                             nn::Optimizer& adversary_optimizer,
+                                                             std::size_t first_iteration) {
   validate(options, train);
+  const nn::Dataset adversary_train = adversary_samples(train);
+  if (options.batch_size > adversary_train.size()) {
+    throw std::invalid_argument("adversarial training: batch size M (" +
+                                std::to_string(options.batch_size) + ") exceeds the " +
+                                std::to_string(adversary_train.size()) +
+                                " samples the adversary trains on; lower --batch-size");
+  }
   const autodiff::ParameterList classifier_parameters = classifier_.parameters();
   std::vector<IterationRecord> history;
 
-  for (std::size_t iteration = 1; iteration <= options.iterations; ++iteration) {
+  for (std::size_t iteration = std::max<std::size_t>(first_iteration, 1);
+       iteration <= options.iterations; ++iteration) {
     const std::string where = "adversarial training, iteration " + std::to_string(iteration);
 
-    // K steps of r on L_r with f fixed: the scores enter as constants.
-    for (std::size_t k = 0; k < options.adversary_steps; ++k) {
-      const nn::Dataset batch =
-          train.rows(nn::sample_batch_indices(train.size(), options.batch_size, rng_));
+    // r's steps on L_r with f fixed: the scores enter as constants. Either K
+    // random minibatches or one shuffled epoch over r's samples.
+    std::vector<std::vector<std::size_t>> adversary_batches;
+    if (options.adversary_epoch) {
+      adversary_batches = nn::shuffled_batches(adversary_train.size(), options.batch_size, rng_);
+    }
+    const std::size_t adversary_step_count =
+        options.adversary_epoch ? adversary_batches.size() : options.adversary_steps;
+    for (std::size_t k = 0; k < adversary_step_count; ++k) {
+      const nn::Dataset batch = adversary_train.rows(
+          options.adversary_epoch
+              ? adversary_batches[k]
+              : nn::sample_batch_indices(adversary_train.size(), options.batch_size, rng_));
       tape_.clear();
       const Matrix batch_scores = classifier_.scores(tape_.constant(batch.X)).value();
       adversary_step(batch, batch_scores, adversary_optimizer,
@@ -220,18 +257,22 @@ std::vector<IterationRecord> PivotTrainer::train_alternating(const nn::Dataset& 
 
     // One step of f on L_f - lambda L_r with r fixed: backward reaches only
     // f's parameters, so r's gradients and optimizer state stay untouched.
+    // A minibatch without any sample of the adversary's classes has no L_r.
     const nn::Dataset batch =
         train.rows(nn::sample_batch_indices(train.size(), options.batch_size, rng_));
     tape_.clear();
     const Variable logits = classifier_.logits(tape_.constant(batch.X));
-    const Variable value = classifier_loss(logits, batch) -
-                           options.lambda * adversary_loss(autodiff::sigmoid(logits), batch);
+    Variable value = classifier_loss(logits, batch);
+    if (xt::sum(adversary_weights(batch))() > 0.0) {
+      value = value - options.lambda * adversary_loss(autodiff::sigmoid(logits), batch);
+    }
     tape_.backward(value, classifier_parameters);
     check_finite_step(value.value()(0, 0), classifier_parameters, where + ", player f");
     classifier_optimizer.step();
 
     history.push_back({iteration, evaluate(validation, options.lambda)});
-    report("adversarial", iteration, options.iterations, history.back().validation.value);
+    report("adversarial", iteration, options.iterations, history.back().validation.value,
+           history.back());
   }
   tape_.clear();
   return history;
@@ -241,14 +282,16 @@ std::vector<IterationRecord> PivotTrainer::train_simultaneous(const nn::Dataset&
                                                               const nn::Dataset& validation,
                                                               const AdversarialOptions& options,
                                                               nn::Optimizer& classifier_optimizer,
-                                                              nn::Optimizer& adversary_optimizer) {
+                                                              nn::Optimizer& adversary_optimizer,
+                                                              std::size_t first_iteration) {
   validate(options, train);
   autodiff::ParameterList parameters = classifier_.parameters();
   const autodiff::ParameterList adversary_parameters = adversary_.parameters();
   parameters.insert(parameters.end(), adversary_parameters.begin(), adversary_parameters.end());
   std::vector<IterationRecord> history;
 
-  for (std::size_t iteration = 1; iteration <= options.iterations; ++iteration) {
+  for (std::size_t iteration = std::max<std::size_t>(first_iteration, 1);
+       iteration <= options.iterations; ++iteration) {
     for (std::size_t k = 0; k < options.adversary_steps; ++k) {
       const nn::Dataset batch =
           train.rows(nn::sample_batch_indices(train.size(), options.batch_size, rng_));
@@ -258,7 +301,10 @@ std::vector<IterationRecord> PivotTrainer::train_simultaneous(const nn::Dataset&
       const Variable logits = classifier_.logits(tape_.constant(batch.X));
       const Variable reversed =
           autodiff::reverse_gradient(autodiff::sigmoid(logits), options.lambda);
-      const Variable total = classifier_loss(logits, batch) + adversary_loss(reversed, batch);
+      Variable total = classifier_loss(logits, batch);
+      if (xt::sum(adversary_weights(batch))() > 0.0) {
+        total = total + adversary_loss(reversed, batch);
+      }
       tape_.backward(total, parameters);
 
       check_finite_step(total.value()(0, 0), parameters,
@@ -269,7 +315,8 @@ std::vector<IterationRecord> PivotTrainer::train_simultaneous(const nn::Dataset&
     }
 
     history.push_back({iteration, evaluate(validation, options.lambda)});
-    report("simultaneous", iteration, options.iterations, history.back().validation.value);
+    report("simultaneous", iteration, options.iterations, history.back().validation.value,
+           history.back());
   }
   tape_.clear();
   return history;

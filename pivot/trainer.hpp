@@ -27,6 +27,9 @@ struct AdversarialOptions {
   std::size_t iterations = 200;       // T
   std::size_t adversary_steps = 500;  // K adversary steps per classifier step
   std::size_t batch_size = 128;       // M
+  // When true, each iteration trains r for one epoch of shuffled minibatches
+  // of size M over its training samples instead of K random minibatches.
+  bool adversary_epoch = false;
 };
 
 // Losses of both players on one dataset.
@@ -42,13 +45,17 @@ struct IterationRecord {
   Losses validation;
 };
 
-// One progress report: `done` of `total` units (epochs or iterations) of a
-// phase, with the latest loss of that phase.
+// One progress report, sent after each finished unit (epoch or iteration):
+// `done` of `total` units of a phase, with the latest loss of that phase. The
+// players, the optimizers and the random generator are then in a consistent
+// state, so a callback may save a checkpoint from which the phase resumes at
+// unit done + 1.
 struct Progress {
-  std::string phase;  // "pretrain classifier", "pretrain adversary", "adversarial", ...
+  std::string phase;  // "pretrain classifier", "pretrain adversary", "adversarial", "simultaneous"
   std::size_t done = 0;
   std::size_t total = 0;
   double loss = 0.0;  // mean training loss of the epoch, or validation L_f - lambda L_r
+  IterationRecord record;  // validation losses of an adversarial iteration, else zeros
 };
 using ProgressCallback = std::function<void(const Progress&)>;
 
@@ -79,24 +86,31 @@ class PivotTrainer {
   // L_f, L_r and L_f - lambda L_r of the current players on `data`.
   Losses evaluate(const nn::Dataset& data, double lambda);
 
-  // Minimizes L_f over shuffled minibatches for `options.epochs` epochs.
+  // Minimizes L_f over shuffled minibatches for epochs first_epoch ..
+  // options.epochs; first_epoch > 1 resumes a phase from a checkpoint.
   void pretrain_classifier(const nn::Dataset& train, const PretrainOptions& options,
-                           nn::Optimizer& classifier_optimizer);
+                           nn::Optimizer& classifier_optimizer, std::size_t first_epoch = 1);
 
-  // Minimizes L_r with the classifier fixed, for `options.epochs` epochs.
+  // Minimizes L_r with the classifier fixed, for epochs first_epoch ..
+  // options.epochs. With an adversary mask, r trains on the samples of
+  // non-zero mask only.
   void pretrain_adversary(const nn::Dataset& train, const PretrainOptions& options,
-                          nn::Optimizer& adversary_optimizer);
+                          nn::Optimizer& adversary_optimizer, std::size_t first_epoch = 1);
 
   // The alternating algorithm: for each of T iterations, K adversary steps on
   // L_r with f fixed, then one classifier step on L_f - lambda L_r with r
-  // fixed, each on a fresh random minibatch of M rows. Returns the validation
-  // losses after every iteration. Throws std::invalid_argument for lambda < 0,
-  // T, K or M of 0, or M larger than the training set.
+  // fixed, each on a fresh random minibatch of M rows. With an adversary
+  // mask, r's minibatches come from the samples of non-zero mask and L_r in
+  // the classifier's objective counts those samples only. Runs iterations
+  // first_iteration .. T and returns their validation losses. Throws
+  // std::invalid_argument for lambda < 0, T, K or M of 0, or M larger than
+  // the training set.
   std::vector<IterationRecord> train_alternating(const nn::Dataset& train,
                                                  const nn::Dataset& validation,
                                                  const AdversarialOptions& options,
                                                  nn::Optimizer& classifier_optimizer,
-                                                 nn::Optimizer& adversary_optimizer);
+                                                 nn::Optimizer& adversary_optimizer,
+                                                 std::size_t first_iteration = 1);
 
   // The simultaneous variant: the score passes through a gradient reversal
   // layer into the adversary, and one backward pass of L_f + L_r updates both
@@ -106,15 +120,18 @@ class PivotTrainer {
                                                   const nn::Dataset& validation,
                                                   const AdversarialOptions& options,
                                                   nn::Optimizer& classifier_optimizer,
-                                                  nn::Optimizer& adversary_optimizer);
+                                                  nn::Optimizer& adversary_optimizer,
+                                                  std::size_t first_iteration = 1);
 
  private:
   Variable classifier_loss(Variable logits, const nn::Dataset& batch);
   Variable adversary_loss(Variable scores, const nn::Dataset& batch);
   Matrix adversary_weights(const nn::Dataset& batch) const;
+  nn::Dataset adversary_samples(const nn::Dataset& train) const;
   void adversary_step(const nn::Dataset& batch, const Matrix& batch_scores,
                       nn::Optimizer& optimizer, const std::string& where);
-  void report(const std::string& phase, std::size_t done, std::size_t total, double loss);
+  void report(const std::string& phase, std::size_t done, std::size_t total, double loss,
+              const IterationRecord& record = {});
 
   Classifier& classifier_;
   Adversary& adversary_;

@@ -21,3 +21,12 @@ namespace test_tolerance {
 inline constexpr double reordered_sum_absolute = 1e-12;
 
 }  // namespace test_tolerance
+
+namespace test_tolerance {
+
+// pivot::ams on the two sides of its switch to the sigma_b -> 0 limit: the
+// formulas differ there by 2^-53 relative, plus the rounding of each (a few
+// units in the last place).
+inline constexpr double ams_switch_fraction = 4e-15;
+
+}  // namespace test_tolerance

@@ -4,12 +4,15 @@
 // compare the plain and the pivoted classifier.
 //
 // This program is also the template for users' own experiment programs: parse
-// options, log the configuration, run the phases with progress, print and
-// save metrics.
+// options, log the configuration, run the phases with progress and
+// checkpoints, print and save metrics.
 
 #include <cstdio>
 #include <exception>
+#include <fstream>
 #include <iostream>
+#include <limits>
+#include <memory>
 #include <string>
 
 #include <CLI/CLI.hpp>
@@ -18,6 +21,7 @@
 #include "autodiff/ops/linalg.hpp"
 #include "experiments/common/progress.hpp"
 #include "experiments/common/result_folder.hpp"
+#include "experiments/toy/toy_config.hpp"
 #include "experiments/toy/toy_outputs.hpp"
 #include "experiments/toy/toy_problem.hpp"
 #include "nn/data/split.hpp"
@@ -25,135 +29,63 @@
 #include "nn/io/parameters_io.hpp"
 #include "nn/layers/sequential.hpp"
 #include "nn/optimizers/sgd.hpp"
+#include "pivot/checkpoint.hpp"
 #include "pivot/classifier.hpp"
 #include "pivot/mixture_density_adversary.hpp"
 #include "pivot/trainer.hpp"
 
 namespace {
 
-struct Config {
-  double lambda = 50.0;
-  std::size_t iterations = 200;
-  std::size_t adversary_steps = 500;
-  std::size_t batch_size = 128;
-  std::size_t pretrain_classifier_epochs = 50;
-  std::size_t pretrain_adversary_epochs = 20;
-  std::size_t pretrain_batch_size = 32;
-  double learning_rate = 0.01;
-  std::size_t samples = 125000;
-  std::size_t validation_samples = 50000;
-  std::size_t density_samples = 200000;
-  std::size_t components = 5;
-  std::size_t grid_points = 101;
-  std::string variant = "alternating";
-  std::uint64_t seed = 1;
-  std::string out = "results/toy";
-  bool overwrite = false;
+// The phases in run order; a checkpoint names the one it was taken in.
+constexpr const char* phase_order[] = {"pretrain classifier", "pretrain adversary",
+                                       "adversarial", "simultaneous"};
+
+std::size_t phase_rank(const std::string& phase) {
+  for (std::size_t k = 0; k < std::size(phase_order); ++k) {
+    if (phase == phase_order[k]) return k;
+  }
+  throw std::runtime_error("the checkpoint names an unknown phase '" + phase + "'");
+}
+
+std::filesystem::path checkpoint_folder(const toy::Config& config) {
+  return std::filesystem::path(config.out + ".checkpoint");
+}
+
+// Copies of parameter values that a checkpoint can save by name, such as the
+// classifier right after pretraining.
+struct Snapshot {
+  std::vector<autodiff::Parameter> values;
+
+  explicit Snapshot(const autodiff::ParameterList& parameters) {
+    for (const auto* parameter : parameters) values.push_back(*parameter);
+  }
+  void take(const autodiff::ParameterList& parameters) {
+    for (std::size_t k = 0; k < parameters.size(); ++k) values[k].value = parameters[k]->value;
+  }
+  void swap_into(const autodiff::ParameterList& parameters) {
+    for (std::size_t k = 0; k < parameters.size(); ++k) {
+      std::swap(values[k].value, parameters[k]->value);
+    }
+  }
+  autodiff::ParameterList list() {
+    autodiff::ParameterList pointers;
+    for (auto& value : values) pointers.push_back(&value);
+    return pointers;
+  }
 };
 
-nlohmann::json to_json(const Config& config) {
-  return {{"lambda", config.lambda},
-          {"iterations", config.iterations},
-          {"adversary_steps", config.adversary_steps},
-          {"batch_size", config.batch_size},
-          {"pretrain_classifier_epochs", config.pretrain_classifier_epochs},
-          {"pretrain_adversary_epochs", config.pretrain_adversary_epochs},
-          {"pretrain_batch_size", config.pretrain_batch_size},
-          {"learning_rate", config.learning_rate},
-          {"samples", config.samples},
-          {"validation_samples", config.validation_samples},
-          {"density_samples", config.density_samples},
-          {"components", config.components},
-          {"grid_points", config.grid_points},
-          {"variant", config.variant},
-          {"seed", config.seed},
-          {"out", config.out}};
-}
-
-void add_options(CLI::App& app, Config& config) {
-  app.add_option("--lambda", config.lambda, "weight lambda of L_r in L_f - lambda L_r (>= 0)")
-      ->check(CLI::NonNegativeNumber)
-      ->capture_default_str();
-  app.add_option("--iterations", config.iterations, "adversarial iterations T")
-      ->check(CLI::PositiveNumber)
-      ->capture_default_str();
-  app.add_option("--adversary-steps", config.adversary_steps,
-                 "adversary steps K per classifier step")
-      ->check(CLI::PositiveNumber)
-      ->capture_default_str();
-  app.add_option("--batch-size", config.batch_size, "minibatch size M of the adversarial phase, "
-                 "in samples")
-      ->check(CLI::PositiveNumber)
-      ->capture_default_str();
-  app.add_option("--pretrain-classifier-epochs", config.pretrain_classifier_epochs,
-                 "epochs of classifier pretraining")
-      ->check(CLI::PositiveNumber)
-      ->capture_default_str();
-  app.add_option("--pretrain-adversary-epochs", config.pretrain_adversary_epochs,
-                 "epochs of adversary pretraining")
-      ->check(CLI::PositiveNumber)
-      ->capture_default_str();
-  app.add_option("--pretrain-batch-size", config.pretrain_batch_size,
-                 "minibatch size of both pretraining phases, in samples")
-      ->check(CLI::PositiveNumber)
-      ->capture_default_str();
-  app.add_option("--learning-rate", config.learning_rate,
-                 "SGD learning rate of every phase (no momentum)")
-      ->check(CLI::PositiveNumber)
-      ->capture_default_str();
-  app.add_option("--samples", config.samples, "generated samples, training plus validation")
-      ->check(CLI::PositiveNumber)
-      ->capture_default_str();
-  app.add_option("--validation-samples", config.validation_samples,
-                 "samples held out for validation")
-      ->check(CLI::PositiveNumber)
-      ->capture_default_str();
-  app.add_option("--density-samples", config.density_samples,
-                 "samples per nuisance value Z = -1, 0, +1 for the score densities and KS")
-      ->check(CLI::PositiveNumber)
-      ->capture_default_str();
-  app.add_option("--components", config.components,
-                 "Gaussian components of the mixture density adversary")
-      ->check(CLI::PositiveNumber)
-      ->capture_default_str();
-  app.add_option("--grid-points", config.grid_points,
-                 "decision surface grid points per axis")
-      ->check(CLI::Range(2, 2001))
-      ->capture_default_str();
-  app.add_option("--variant", config.variant,
-                 "adversarial algorithm: alternating (K adversary steps, then one classifier "
-                 "step) or simultaneous (gradient reversal, both players every step)")
-      ->check(CLI::IsMember({"alternating", "simultaneous"}))
-      ->capture_default_str();
-  app.add_option("--seed", config.seed, "seed of the run's random generator")
-      ->capture_default_str();
-  app.add_option("--out", config.out, "output folder, created by the run")->capture_default_str();
-  app.add_flag("--overwrite", config.overwrite, "replace the output folder if it exists");
-}
-
-void check_consistency(const Config& config) {
-  if (config.validation_samples >= config.samples) {
-    throw std::invalid_argument("--validation-samples (" +
-                                std::to_string(config.validation_samples) +
-                                ") must be smaller than --samples (" +
-                                std::to_string(config.samples) + ")");
-  }
-  const std::size_t training = config.samples - config.validation_samples;
-  if (config.batch_size > training || config.pretrain_batch_size > training) {
-    throw std::invalid_argument("--batch-size and --pretrain-batch-size must not exceed the " +
-                                std::to_string(training) + " training samples");
-  }
-}
-
-int run(const Config& config, experiments::ResultFolder& folder) {
+int run(const toy::Config& config, experiments::ResultFolder& folder, bool resuming) {
   autodiff::set_blas_threads(1);
-  std::printf("toy: %s\n", to_json(config).dump().c_str());
-  std::printf("toy: seed %llu\n", static_cast<unsigned long long>(config.seed));
+  std::printf("toy: %s\n", toy::to_json(config).dump().c_str());
+  std::printf("toy: seed %llu%s\n", static_cast<unsigned long long>(config.seed),
+              resuming ? " (resuming from checkpoint)" : "");
   nn::Rng rng(config.seed);
   experiments::Stopwatch total_time;
   nlohmann::json seconds;
 
   // Data: one training/validation sample and fixed-Z samples for densities.
+  // A resumed run draws the same data from the seed, then restores the
+  // generator's state from the checkpoint.
   experiments::Stopwatch phase_time;
   const nn::Dataset data = toy::generate(config.samples, rng);
   const auto [train, validation] = nn::split_train_validation(data, config.validation_samples, rng);
@@ -174,42 +106,97 @@ int run(const Config& config, experiments::ResultFolder& folder) {
   std::printf("toy: classifier %s\ntoy: adversary %s\n", classifier.describe().c_str(),
               adversary.describe().c_str());
 
+  // Plain SGD everywhere, with fresh optimizer state for the adversarial phase.
+  const nn::SgdOptions sgd{config.learning_rate};
+  nn::Sgd classifier_pretraining(classifier.parameters(), sgd);
+  nn::Sgd adversary_pretraining(adversary.parameters(), sgd);
+  nn::Sgd classifier_adversarial(classifier.parameters(), sgd);
+  nn::Sgd adversary_adversarial(adversary.parameters(), sgd);
+  Snapshot plain_classifier(classifier.parameters());
+  Snapshot pretrained_adversary(adversary.parameters());
+
+  const pivot::TrainingObjects objects{
+      {{"classifier", classifier.parameters()},
+       {"adversary", adversary.parameters()},
+       {"classifier_plain", plain_classifier.list()},
+       {"adversary_pretrained", pretrained_adversary.list()}},
+      {{"classifier_pretraining", &classifier_pretraining},
+       {"adversary_pretraining", &adversary_pretraining},
+       {"classifier_adversarial", &classifier_adversarial},
+       {"adversary_adversarial", &adversary_adversarial}},
+      &rng};
+
+  pivot::RunPosition position{phase_order[0], 0, {}, {}};
+  const std::filesystem::path checkpoint_file = checkpoint_folder(config) / "checkpoint.json";
+  if (resuming) {
+    position = pivot::load_checkpoint(checkpoint_file, objects);
+    std::printf("toy: resuming '%s' after %zu finished units\n", position.phase.c_str(),
+                position.completed);
+  }
+  const std::size_t resume_rank = phase_rank(position.phase);
+  auto first_unit = [&](const char* phase) -> std::size_t {
+    const std::size_t rank = phase_rank(phase);
+    if (rank < resume_rank) return std::numeric_limits<std::size_t>::max();  // already done
+    return rank == resume_rank ? position.completed + 1 : 1;
+  };
+
+  // Progress lines, the history, and a checkpoint every N finished units.
+  std::vector<pivot::IterationRecord> history = position.history;
+  experiments::ProgressPrinter printer(5);
   pivot::PivotTrainer trainer(classifier, adversary, rng);
-  trainer.set_progress_callback(experiments::ProgressPrinter(5));
-  nn::Sgd classifier_optimizer(classifier.parameters(), {config.learning_rate});
-  nn::Sgd adversary_optimizer(adversary.parameters(), {config.learning_rate});
+  trainer.set_progress_callback([&](const pivot::Progress& progress) {
+    printer(progress);
+    if (progress.record.iteration > 0) history.push_back(progress.record);
+    const bool due = config.checkpoint_every > 0 &&
+                     (progress.done % config.checkpoint_every == 0 ||
+                      progress.done == progress.total);
+    if (due) {
+      std::filesystem::create_directories(checkpoint_folder(config));
+      pivot::save_checkpoint(checkpoint_file,
+                             {progress.phase, progress.done, history,
+                              {{"config", toy::to_json(config)}}},
+                             objects);
+    }
+  });
 
   phase_time.restart();
   trainer.pretrain_classifier(train, {config.pretrain_classifier_epochs, config.pretrain_batch_size},
-                              classifier_optimizer);
+                              classifier_pretraining, first_unit("pretrain classifier"));
   seconds["pretrain_classifier"] = phase_time.seconds();
 
   phase_time.restart();
+  const std::size_t first_adversary_epoch = first_unit("pretrain adversary");
   trainer.pretrain_adversary(train, {config.pretrain_adversary_epochs, config.pretrain_batch_size},
-                             adversary_optimizer);
+                             adversary_pretraining, first_adversary_epoch);
+  if (first_adversary_epoch != std::numeric_limits<std::size_t>::max()) {
+    plain_classifier.take(classifier.parameters());
+    pretrained_adversary.take(adversary.parameters());
+  }
   seconds["pretrain_adversary"] = phase_time.seconds();
 
+  // The plain classifier is measured from its snapshot, so that a run resumed
+  // in the adversarial phase reports the same numbers.
   const toy::SurfaceGrid grid{config.grid_points};
+  plain_classifier.swap_into(classifier.parameters());
+  pretrained_adversary.swap_into(adversary.parameters());
   const toy::ClassifierReport plain =
       toy::measure(classifier, trainer, validation, nuisance_samples, grid, config.lambda);
+  plain_classifier.swap_into(classifier.parameters());
+  pretrained_adversary.swap_into(adversary.parameters());
   std::printf("toy: plain classifier: L_f %.4f  L_r %.4f  AUC %.4f  KS %.4f\n",
               plain.validation.L_f, plain.validation.L_r, plain.auc, plain.ks);
-  nn::save_parameters(folder.path() / "classifier_plain.json", classifier.parameters());
-  nn::save_parameters(folder.path() / "adversary_pretrained.json", adversary.parameters());
 
-  // The adversarial phase, with fresh optimizer state for both players.
   phase_time.restart();
-  nn::Sgd classifier_adversarial(classifier.parameters(), {config.learning_rate});
-  nn::Sgd adversary_adversarial(adversary.parameters(), {config.learning_rate});
+  printer = experiments::ProgressPrinter(10);
   const pivot::AdversarialOptions adversarial{config.lambda, config.iterations,
                                               config.adversary_steps, config.batch_size};
-  trainer.set_progress_callback(experiments::ProgressPrinter(10));
-  const auto history =
-      config.variant == "alternating"
-          ? trainer.train_alternating(train, validation, adversarial, classifier_adversarial,
-                                      adversary_adversarial)
-          : trainer.train_simultaneous(train, validation, adversarial, classifier_adversarial,
-                                       adversary_adversarial);
+  if (config.variant == "alternating") {
+    trainer.train_alternating(train, validation, adversarial, classifier_adversarial,
+                              adversary_adversarial, first_unit("adversarial"));
+  } else {
+    trainer.train_simultaneous(train, validation, adversarial, classifier_adversarial,
+                               adversary_adversarial, first_unit("simultaneous"));
+  }
   seconds["adversarial"] = phase_time.seconds();
 
   const toy::ClassifierReport pivoted =
@@ -218,7 +205,10 @@ int run(const Config& config, experiments::ResultFolder& folder) {
               pivoted.validation.L_f, pivoted.validation.L_r, pivoted.auc, pivoted.ks);
   std::printf("toy: H(Z) = %.4f\n", toy::nuisance_entropy());
 
-  // Outputs, each written atomically into the partial folder.
+  // Outputs, each written atomically into the partial folder, which becomes
+  // the result folder only when everything is written.
+  nn::save_parameters(folder.path() / "classifier_plain.json", plain_classifier.list());
+  nn::save_parameters(folder.path() / "adversary_pretrained.json", pretrained_adversary.list());
   nn::save_parameters(folder.path() / "classifier_pivot.json", classifier.parameters());
   nn::save_parameters(folder.path() / "adversary_pivot.json", adversary.parameters());
   toy::write_training_curves(folder.path(), plain.validation, history);
@@ -226,8 +216,10 @@ int run(const Config& config, experiments::ResultFolder& folder) {
   toy::write_surface(folder.path(), "plain", grid, plain);
   toy::write_surface(folder.path(), "pivot", grid, pivoted);
 
+  // NOTE: "seconds" is the only part of summary.json that differs between two
+  // runs with the same seed, and in a resumed run it counts the last session.
   seconds["total"] = total_time.seconds();
-  const nlohmann::json summary = {{"config", to_json(config)},
+  const nlohmann::json summary = {{"config", toy::to_json(config)},
                                   {"seed", config.seed},
                                   {"H_Z", toy::nuisance_entropy()},
                                   {"min_L_f", plain.validation.L_f},
@@ -236,20 +228,37 @@ int run(const Config& config, experiments::ResultFolder& folder) {
                                   {"seconds", seconds}};
   nn::write_file_atomically(folder.path() / "summary.json", summary.dump(2) + "\n");
   folder.commit();
+  std::filesystem::remove_all(checkpoint_folder(config));
 
   std::printf("toy: total %.1f s; results in %s\n", seconds["total"].get<double>(),
               config.out.c_str());
   return 0;
 }
 
+// Reads the configuration saved in a checkpoint folder.
+toy::Config resumed_config(const std::string& folder) {
+  const std::filesystem::path file = std::filesystem::path(folder) / "checkpoint.json";
+  std::ifstream in(file);
+  if (!in) {
+    throw std::invalid_argument("--resume: '" + file.string() + "' not found; pass the "
+                                "<out>.checkpoint folder of an interrupted run");
+  }
+  try {
+    return toy::config_from_json(nlohmann::json::parse(in).at("extra").at("config"));
+  } catch (const std::exception& error) {
+    throw std::invalid_argument("--resume: '" + file.string() + "' is not a toy checkpoint: " +
+                                error.what());
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   std::setvbuf(stdout, nullptr, _IOLBF, 0);  // keep log lines in order with stderr's progress
-  Config config;
+  toy::Config config;
   CLI::App app{"Reproduce the toy example of adversarial pivoting (Louppe, Kagan and Cranmer, "
                "NeurIPS 2017): defaults are the paper's settings."};
-  add_options(app, config);
+  toy::add_options(app, config);
 
   try {
     app.parse(argc, argv);
@@ -262,8 +271,30 @@ int main(int argc, char** argv) {
   }
 
   std::unique_ptr<experiments::ResultFolder> folder;
+  const bool resuming = !config.resume.empty();
   try {
-    check_consistency(config);
+    if (resuming) {
+      std::size_t given = 0;
+      for (const CLI::Option* option : app.get_options()) {
+        given += option->count() > 0 ? 1 : 0;
+      }
+      if (given != 1) {
+        throw std::invalid_argument("--resume takes the configuration from the checkpoint; "
+                                    "give no other option");
+      }
+      config = resumed_config(config.resume);
+      config.resume = "resumed";
+      // A run killed after writing its results but before removing its
+      // checkpoint is resumed into the same, identical results.
+      config.overwrite = true;
+    } else if (std::filesystem::exists(checkpoint_folder(config) / "checkpoint.json") &&
+               !config.overwrite) {
+      throw std::invalid_argument("'" + checkpoint_folder(config).string() +
+                                  "' holds the checkpoint of an interrupted run; continue it "
+                                  "with --resume " + checkpoint_folder(config).string() +
+                                  " or pass --overwrite to start over");
+    }
+    toy::check_consistency(config);
     folder = std::make_unique<experiments::ResultFolder>(config.out, config.overwrite);
   } catch (const std::exception& error) {
     std::fprintf(stderr, "toy: error: %s\n", error.what());
@@ -271,9 +302,13 @@ int main(int argc, char** argv) {
   }
 
   try {
-    return run(config, *folder);
+    return run(config, *folder, resuming);
   } catch (const std::exception& error) {
     std::fprintf(stderr, "toy: run failed: %s\n", error.what());
+    if (config.checkpoint_every > 0) {
+      std::fprintf(stderr, "toy: the last checkpoint stays in %s\n",
+                   checkpoint_folder(config).string().c_str());
+    }
     return 1;
   }
 }

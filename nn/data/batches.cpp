@@ -56,20 +56,20 @@ std::vector<std::size_t> sample_batch_indices(std::size_t sample_count, std::siz
   }
 
   // Floyd's algorithm: for j = n - m .. n - 1, draw t uniform on [0, j] and
-  // take t, or j if t was already taken. Every m-subset is equally likely.
+  // take t, or j if t was already chosen. Every m-subset is equally likely.
   std::vector<std::size_t> batch;
   batch.reserve(batch_size);
-  std::unordered_set<std::size_t> taken;
-  taken.reserve(batch_size);
+  std::unordered_set<std::size_t> chosen;
+  chosen.reserve(batch_size);
   for (std::size_t j = sample_count - batch_size; j < sample_count; ++j) {
     const std::size_t candidate = rng.index(j + 1);
-    const std::size_t row = taken.contains(candidate) ? j : candidate;
-    taken.insert(row);
+    const std::size_t row = chosen.contains(candidate) ? j : candidate;
+    chosen.insert(row);
     batch.push_back(row);
   }
 
-  // Floyd's insertion order is not uniform (row j never comes before step j),
-  // so shuffle to make every order equally likely.
+  // Floyd's insertion order is not uniform (row n - 1, for one, can only be
+  // chosen last), so shuffle to make every order equally likely.
   std::shuffle(batch.begin(), batch.end(), rng.engine());
   return batch;
 }

@@ -18,7 +18,9 @@ using autodiff::Matrix;
 
 std::string quoted(const std::filesystem::path& path) { return "'" + path.string() + "'"; }
 
-std::string last_system_error() { return std::error_code(errno, std::generic_category()).message(); }
+std::string last_system_error() {
+  return std::error_code(errno, std::generic_category()).message();
+}
 
 void check_header(const std::vector<std::string>& header) {
   if (header.empty()) {
@@ -106,8 +108,8 @@ bool read_line(std::istream& in, std::string& line) {
 }
 
 // Parses one data cell; `column` counts from 0 but messages count from 1.
-double parse_cell(std::string_view cell, const std::filesystem::path& path,
-                  std::size_t line_number, std::size_t column, const std::string& name) {
+double parse_cell(std::string_view cell, const std::filesystem::path& path, std::size_t line_number,
+                  std::size_t column, const std::string& name) {
   double value = 0.0;
   const auto result = std::from_chars(cell.data(), cell.data() + cell.size(), value);
   if (result.ec == std::errc() && result.ptr == cell.data() + cell.size()) {
@@ -124,8 +126,8 @@ double parse_cell(std::string_view cell, const std::filesystem::path& path,
 
 }  // namespace
 
-void write_csv_atomically(const std::filesystem::path& path,
-                          const std::vector<std::string>& header, const Matrix& rows) {
+void write_csv_atomically(const std::filesystem::path& path, const std::vector<std::string>& header,
+                          const Matrix& rows) {
   check_header(header);
   if (rows.shape(1) != header.size()) {
     throw std::invalid_argument("write_csv_atomically: rows has " + std::to_string(rows.shape(1)) +
@@ -148,8 +150,7 @@ void write_csv_atomically(const std::filesystem::path& path,
   write_file_atomically(path, text);
 }
 
-void write_csv_atomically(const std::filesystem::path& path,
-                          const std::vector<std::string>& header,
+void write_csv_atomically(const std::filesystem::path& path, const std::vector<std::string>& header,
                           const std::vector<std::vector<double>>& rows) {
   check_header(header);
   for (std::size_t row = 0; row < rows.size(); ++row) {
@@ -216,10 +217,9 @@ CsvTable read_csv_table(const std::filesystem::path& path) {
 
     const std::vector<std::string_view> cells = split_cells(line);
     if (cells.size() != columns) {
-      throw std::runtime_error("read_csv: " + quoted(path) + " line " +
-                               std::to_string(line_number) + " has " +
-                               std::to_string(cells.size()) + " columns but the header has " +
-                               std::to_string(columns));
+      throw std::runtime_error(
+          "read_csv: " + quoted(path) + " line " + std::to_string(line_number) + " has " +
+          std::to_string(cells.size()) + " columns but the header has " + std::to_string(columns));
     }
 
     for (std::size_t column = 0; column < columns; ++column) {

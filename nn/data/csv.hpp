@@ -6,8 +6,8 @@
 // The format is deliberately narrow: cells are separated by commas with no
 // quoting, so a header name cannot contain a comma, a double quote or a line
 // break. Every data cell is a number as std::from_chars parses it, which also
-// accepts "nan", "inf" and "-inf"; surrounding spaces and tabs are ignored,
-// and so are blank lines after the header and a "\r" before each line break.
+// accepts "nan", "inf" and "-inf". The reader ignores spaces and tabs around
+// cells, blank lines after the header and a "\r" before each line break.
 
 #include <filesystem>
 #include <string>
@@ -24,28 +24,29 @@ struct CsvTable {
 };
 
 // Writes `header` and then one line per row of `rows` [rows, header.size()]
-// to `path` through write_file_atomically(), which writes a temporary file in
-// the same folder, flushes it to disk and renames it over `path`, so readers
-// see either the old file or the complete new one. Numbers are written in the
-// shortest form that reads back to the same double. Throws
-// std::invalid_argument for an empty header, a header name that the format
-// cannot hold, a column count that differs from the header's, or a folder
-// that does not exist, and std::runtime_error if writing or renaming fails.
-void write_csv_atomically(const std::filesystem::path& path,
-                          const std::vector<std::string>& header, const autodiff::Matrix& rows);
+// to `path`. The text goes through write_file_atomically(), which writes a
+// temporary file in the same folder, flushes it to disk and renames it over
+// `path`. Readers therefore see either the old file or the complete new one.
+// Numbers are written in the shortest form that reads back to the same double.
+// Throws std::invalid_argument for an empty header, a header name that the
+// format cannot hold, a column count that differs from the header's, or a
+// folder that does not exist. Throws std::runtime_error if writing or
+// renaming fails.
+void write_csv_atomically(const std::filesystem::path& path, const std::vector<std::string>& header,
+                          const autodiff::Matrix& rows);
 
 // Same as above for rows stored as vectors, each with header.size() values;
 // the error for a ragged row names its index and both counts.
-void write_csv_atomically(const std::filesystem::path& path,
-                          const std::vector<std::string>& header,
+void write_csv_atomically(const std::filesystem::path& path, const std::vector<std::string>& header,
                           const std::vector<std::vector<double>>& rows);
 
 // Reads a numeric CSV file with a header line. A file with only a header
 // gives values of shape [0, columns]. Throws std::runtime_error for a missing
-// or unreadable file, an empty file or blank header line, a row whose column
-// count differs from the header's (naming the line and both counts) and a
-// cell that is not a number (naming the line, the column and the text). Line
-// and column numbers start at 1.
+// or unreadable file, an empty file and a blank header line. A row whose
+// column count differs from the header's also throws, naming the line and
+// both counts. So does a cell that is not a number or is out of the range of
+// double, naming the line, the column and the text. Line and column numbers
+// start at 1.
 CsvTable read_csv_table(const std::filesystem::path& path);
 
 // The values of read_csv_table(path), [rows, columns].

@@ -98,13 +98,12 @@ Dataset Dataset::rows(std::span<const std::size_t> indices) const {
 
 Dataset make_dataset(Matrix X, Matrix y, Matrix z, std::optional<Matrix> weights) {
   if (X.shape(0) == 0 || X.shape(1) == 0) {
-    throw autodiff::shape_error("make_dataset",
-                                "X must have at least one sample and one feature",
+    throw autodiff::shape_error("make_dataset", "X must have at least one sample and one feature",
                                 autodiff::shape_of(X));
   }
 
-  Matrix sample_weights = weights ? std::move(*weights)
-                                  : Matrix(std::array<std::size_t, 2>{X.shape(0), 1}, 1.0);
+  Matrix sample_weights =
+      weights ? std::move(*weights) : Matrix(std::array<std::size_t, 2>{X.shape(0), 1}, 1.0);
 
   check_column("y", y);
   check_column("z", z);
@@ -114,8 +113,8 @@ Dataset make_dataset(Matrix X, Matrix y, Matrix z, std::optional<Matrix> weights
   if (y.shape(0) != n || z.shape(0) != n || sample_weights.shape(0) != n) {
     throw std::invalid_argument(
         "make_dataset: X, y, z and weights must have the same number of rows, got " +
-        std::to_string(n) + ", " + std::to_string(y.shape(0)) + ", " +
-        std::to_string(z.shape(0)) + " and " + std::to_string(sample_weights.shape(0)) +
+        std::to_string(n) + ", " + std::to_string(y.shape(0)) + ", " + std::to_string(z.shape(0)) +
+        " and " + std::to_string(sample_weights.shape(0)) +
         "; pass one label, nuisance value and weight per row of X");
   }
 

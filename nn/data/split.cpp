@@ -80,8 +80,8 @@ void allocate_validation_rows(std::vector<Stratum>& strata, double validation_fr
   std::size_t allocated = 0;
   for (Stratum& stratum : strata) {
     const double quota = validation_fraction * static_cast<double>(stratum.rows.size());
-    stratum.validation_count = std::min(static_cast<std::size_t>(std::floor(quota)),
-                                        stratum.rows.size());
+    stratum.validation_count =
+        std::min(static_cast<std::size_t>(std::floor(quota)), stratum.rows.size());
     stratum.remainder = quota - std::floor(quota);
     allocated += stratum.validation_count;
   }
@@ -115,8 +115,8 @@ std::pair<Dataset, Dataset> split_train_validation(const Dataset& dataset,
   if (validation_size == 0 || validation_size >= dataset.size()) {
     throw std::invalid_argument(
         "split_train_validation: validation_size " + std::to_string(validation_size) +
-        " leaves a part empty for a dataset of " + std::to_string(dataset.size()) +
-        " rows; " + valid_validation_sizes(dataset.size()));
+        " leaves a part empty for a dataset of " + std::to_string(dataset.size()) + " rows; " +
+        valid_validation_sizes(dataset.size()));
   }
 
   std::vector<std::size_t> permutation = random_permutation(dataset.size(), rng);
@@ -136,9 +136,8 @@ std::pair<Dataset, Dataset> split_stratified(const Dataset& dataset, double vali
       std::llround(validation_fraction * static_cast<double>(dataset.size())));
   if (validation_size == 0 || validation_size >= dataset.size()) {
     throw std::invalid_argument(
-        "split_stratified: validation_fraction " + format_number(validation_fraction) +
-        " of " + std::to_string(dataset.size()) + " rows gives " +
-        std::to_string(validation_size) +
+        "split_stratified: validation_fraction " + format_number(validation_fraction) + " of " +
+        std::to_string(dataset.size()) + " rows gives " + std::to_string(validation_size) +
         " validation rows, which leaves a part empty; " + valid_validation_sizes(dataset.size()));
   }
 
@@ -149,9 +148,9 @@ std::pair<Dataset, Dataset> split_stratified(const Dataset& dataset, double vali
   validation_rows.reserve(validation_size);
   for (Stratum& stratum : strata) {
     std::shuffle(stratum.rows.begin(), stratum.rows.end(), rng.engine());
-    validation_rows.insert(validation_rows.end(), stratum.rows.begin(),
-                           stratum.rows.begin() +
-                               static_cast<std::ptrdiff_t>(stratum.validation_count));
+    validation_rows.insert(
+        validation_rows.end(), stratum.rows.begin(),
+        stratum.rows.begin() + static_cast<std::ptrdiff_t>(stratum.validation_count));
   }
 
   return split_by_rows(dataset, std::move(validation_rows));

@@ -52,8 +52,7 @@ void Standardizer::fit(const Matrix& X) {
   const std::size_t rows = X.shape(0);
   const std::size_t columns = X.shape(1);
   if (rows == 0 || columns == 0) {
-    throw autodiff::shape_error("Standardizer::fit",
-                                "X must have at least one row and one column",
+    throw autodiff::shape_error("Standardizer::fit", "X must have at least one row and one column",
                                 autodiff::shape_of(X));
   }
 
@@ -99,8 +98,8 @@ void Standardizer::fit(const Matrix& X) {
       scale[column] = std::sqrt(squared_deviation[column] / static_cast<double>(rows));
     }
 
-    // Values near the limits of double overflow the sums, and a spread below
-    // about 1e-154 underflows the squares to a zero scale.
+    // Values near the limits of double overflow the sums, and deviations below
+    // about 1.6e-162 square to 0, which gives a zero scale.
     if (!std::isfinite(mean[column]) || !std::isfinite(scale[column]) || scale[column] == 0.0) {
       throw std::invalid_argument("Standardizer::fit: column " + std::to_string(column) +
                                   " gives mean " + format_number(mean[column]) + " and scale " +

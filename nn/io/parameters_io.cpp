@@ -37,8 +37,8 @@ void load_parameters(const std::filesystem::path& path, const autodiff::Paramete
     throw std::runtime_error("'" + path.string() + "' is not valid JSON: " + error.what());
   }
   if (!document.is_array()) {
-    throw std::runtime_error("'" + path.string() + "' is not a JSON array of parameters; " +
-                             "load a file written by save_parameters");
+    throw std::runtime_error("'" + path.string() + "' is not a JSON array of parameters. Load a file written by " +
+                             "save_parameters");
   }
   if (document.size() != parameters.size()) {
     throw std::runtime_error("'" + path.string() + "' contains " +

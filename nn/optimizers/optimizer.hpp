@@ -48,9 +48,8 @@ class Optimizer {
       const auto [found, inserted] = first_entry.emplace(parameter, k);
       if (!inserted) {
         throw std::invalid_argument("Optimizer: parameter '" + parameter->name +
-                                    "' is listed twice (entries " +
-                                    std::to_string(found->second) + " and " + std::to_string(k) +
-                                    "); list each parameter once");
+                                    "' is listed twice (entries " + std::to_string(found->second) +
+                                    " and " + std::to_string(k) + "); list each parameter once");
       }
     }
   }

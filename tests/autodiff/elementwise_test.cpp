@@ -202,8 +202,9 @@ BOOST_AUTO_TEST_CASE(square_gradient) {
 }
 
 BOOST_AUTO_TEST_CASE(derivatives_at_known_points) {
-  // d/dx e^x at ln 2 is 2; d/dx ln x at 4 is 1/4; 1 - tanh^2(ln 2) = 1 - 0.36;
-  // s (1 - s) at ln 3 is 3/4 * 1/4; softplus' = sigmoid; d/dx x^2 at -3 is -6.
+  // Hand derivatives: e^x at ln 2 is 2, 1/x at 4 is 1/4, 1 - tanh^2(ln 2) is
+  // 1 - 0.36, s (1 - s) at ln 3 is 3/4 * 1/4, softplus' = sigmoid(ln 3) is
+  // 3/4 and 2x at -3 is -6.
   const auto exp_op = [](Variable x) { return exp(x); };
   const auto log_op = [](Variable x) { return log(x); };
   const auto tanh_op = [](Variable x) { return tanh(x); };

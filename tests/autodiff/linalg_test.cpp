@@ -177,8 +177,8 @@ BOOST_AUTO_TEST_CASE(matmul_gradient_formula) {
   const Variable a = tape.variable({{1.0, 2.0}, {3.0, 4.0}});
   const Variable b = tape.variable({{5.0, 6.0}, {7.0, 8.0}});
 
-  // L = sum(a · b): dL/da = 1 · bᵀ holds the row sums of b in every row, and
-  // dL/db = aᵀ · 1 holds the column sums of a in every column.
+  // L = sum(a · b): every row of dL/da = 1 · bᵀ contains the row sums of b,
+  // and every column of dL/db = aᵀ · 1 contains the column sums of a.
   tape.backward(sum(matmul(a, b)), {a, b});
 
   check_matrix(a.gradient(), {{11.0, 15.0}, {11.0, 15.0}});
@@ -194,7 +194,7 @@ BOOST_AUTO_TEST_CASE(matmul_empty_inner_dimension) {
   const Variable product = matmul(a, b);
   check_matrix(product.value(), xt::zeros<double>({3, 2}));
 
-  // The gradients are as empty as the inputs.
+  // The gradients have the inputs' empty shapes.
   tape.backward(sum(product), {a, b});
   BOOST_TEST(a.gradient().shape(0) == 3u);
   BOOST_TEST(a.gradient().shape(1) == 0u);
@@ -223,6 +223,21 @@ BOOST_AUTO_TEST_CASE(matmul_rejects_inner_mismatch) {
   const std::string message = invalid_argument_message([&] { matmul(a, b); });
 
   check_contains(message, {"matmul", "[3, 2]", "[4, 2]"});
+}
+
+BOOST_AUTO_TEST_CASE(set_blas_threads_rejects_zero) {
+  const std::string message = invalid_argument_message([] { autodiff::set_blas_threads(0); });
+
+  check_contains(message, {"set_blas_threads", "got 0"});
+}
+
+BOOST_AUTO_TEST_CASE(single_thread_product) {
+  const Matrix a = random_matrix({64, 32}, -1.0, 1.0, 111);
+  const Matrix b = random_matrix({32, 48}, -1.0, 1.0, 112);
+
+  autodiff::set_blas_threads(1);
+
+  check_product(autodiff::gemm(a, b), naive_product(a, b));
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -158,7 +158,7 @@ BOOST_AUTO_TEST_CASE(parameter_list_gradients) {
   unused.gradient = Matrix{{-1.0, -1.0}};
   Tape tape;
 
-  // L = sum(listed ⊙ unlisted); `unused` is recorded but L does not use it.
+  // L = sum(listed ⊙ unlisted). `unused` is recorded, but L does not use it.
   const Variable loss = sum(tape.parameter(listed) * tape.parameter(unlisted));
   tape.parameter(unused);
   tape.backward(loss, ParameterList{&listed, &unrecorded, &unused});
@@ -317,9 +317,10 @@ BOOST_AUTO_TEST_CASE(deep_chain_backward) {
   tape.backward(y, {x});
 
   // y = factor^depth x, so at x = 1 the gradient factor^depth equals the value.
-  // The forward and backward passes multiply the same factors in the same
-  // order, so they agree to the last bit. factor^depth = e^(depth ln factor)
-  // and depth ln factor = 1 - 5e-6 to first order, so y is just below e.
+  // Both passes multiply the same factors in the same order, so they agree to
+  // the last bit.
+  // By hand, depth ln factor = 1 - 5e-6 to second order, so y = e^(1 - 5e-6),
+  // which is 2.718268.
   BOOST_TEST(tape.size() == static_cast<std::size_t>(depth) + 1);
   BOOST_TEST(x.gradient()(0, 0) == y.value()(0, 0));
   BOOST_TEST(y.value()(0, 0) > 2.71825);
@@ -344,10 +345,7 @@ BOOST_AUTO_TEST_CASE(sink_rejects_wrong_shape_for_unneeded_input) {
   const Variable loss = sum(broken_second_input(x, c));
 
   // The backward function is wrong for input 1 whether or not that input
-  // needs a gradient, and GradientSink::accumulate documents that it throws
-  // on any shape mismatch.
-  // NOTE: fails: accumulate returns before its shape check when the input is
-  // not needed, so this wrong backward only throws once c is a variable.
+  // needs a gradient, so it must fail even though c is a constant.
   const std::string message =
       error_message<std::logic_error>([&] { tape.backward(loss, {x}); });
 

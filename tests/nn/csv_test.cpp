@@ -125,10 +125,12 @@ BOOST_AUTO_TEST_CASE(write_replaces_file) {
 BOOST_AUTO_TEST_CASE(write_rejects_bad_header) {
   const fs::path target = path / "bad.csv";
 
-  const std::string empty = exception_message<std::invalid_argument>(
-      [&] { nn::write_csv_atomically(target, {}, Matrix(std::array<std::size_t, 2>{0, 0})); });
-  const std::string comma = exception_message<std::invalid_argument>(
-      [&] { nn::write_csv_atomically(target, {"a", "b,c"}, Matrix{{1.0, 2.0}}); });
+  const std::string empty = exception_message<std::invalid_argument>([&] {
+    nn::write_csv_atomically(target, {}, Matrix(std::array<std::size_t, 2>{0, 0}));
+  });
+  const std::string comma = exception_message<std::invalid_argument>([&] {
+    nn::write_csv_atomically(target, {"a", "b,c"}, Matrix{{1.0, 2.0}});
+  });
   const std::string quote = exception_message<std::invalid_argument>(
       [&] { nn::write_csv_atomically(target, {"\"a\""}, Matrix{{1.0}}); });
 
@@ -142,10 +144,12 @@ BOOST_AUTO_TEST_CASE(write_rejects_column_mismatch) {
   const fs::path target = path / "bad.csv";
   const std::vector<std::vector<double>> ragged{{1.0, 2.0}, {3.0, 4.0, 5.0}};
 
-  const std::string matrix = exception_message<std::invalid_argument>(
-      [&] { nn::write_csv_atomically(target, {"a", "b"}, Matrix{{1.0, 2.0, 3.0}}); });
-  const std::string vectors = exception_message<std::invalid_argument>(
-      [&] { nn::write_csv_atomically(target, {"a", "b"}, ragged); });
+  const std::string matrix = exception_message<std::invalid_argument>([&] {
+    nn::write_csv_atomically(target, {"a", "b"}, Matrix{{1.0, 2.0, 3.0}});
+  });
+  const std::string vectors = exception_message<std::invalid_argument>([&] {
+    nn::write_csv_atomically(target, {"a", "b"}, ragged);
+  });
 
   check_contains(matrix, {"write_csv_atomically", "rows has 3 columns", "header has 2"});
   check_contains(vectors, {"row 1 has 3 values", "header has 2 columns"});

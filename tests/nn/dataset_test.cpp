@@ -81,8 +81,8 @@ BOOST_AUTO_TEST_CASE(size_and_features) {
 }
 
 BOOST_AUTO_TEST_CASE(weights_default_to_one) {
-  const nn::Dataset data = nn::make_dataset(Matrix{{1.0}, {2.0}, {3.0}}, column_of(3, 1.0),
-                                            column_of(3, 0.0));
+  const nn::Dataset data =
+      nn::make_dataset(Matrix{{1.0}, {2.0}, {3.0}}, column_of(3, 1.0), column_of(3, 0.0));
 
   BOOST_TEST_REQUIRE(data.weights.shape(0) == 3u);
   BOOST_TEST_REQUIRE(data.weights.shape(1) == 1u);
@@ -203,8 +203,8 @@ BOOST_AUTO_TEST_CASE(non_finite_values_rejected) {
   Matrix bad_column = column_of(3, 0.0);
   bad_column(1, 0) = -infinity;
 
-  const std::string x_message =
-      invalid_argument_message([&] { nn::make_dataset(bad_X, column_of(3, 0.0), column_of(3, 0.0)); });
+  const std::string x_message = invalid_argument_message(
+      [&] { nn::make_dataset(bad_X, column_of(3, 0.0), column_of(3, 0.0)); });
   const std::string y_message =
       invalid_argument_message([&] { nn::make_dataset(good_X, bad_column, column_of(3, 0.0)); });
   const std::string z_message =
@@ -229,8 +229,7 @@ BOOST_AUTO_TEST_CASE(negative_weight_rejected) {
 
 BOOST_AUTO_TEST_CASE(zero_total_weight_rejected) {
   const std::string message = invalid_argument_message([] {
-    nn::make_dataset(Matrix{{1.0}, {2.0}}, column_of(2, 0.0), column_of(2, 0.0),
-                     column_of(2, 0.0));
+    nn::make_dataset(Matrix{{1.0}, {2.0}}, column_of(2, 0.0), column_of(2, 0.0), column_of(2, 0.0));
   });
 
   check_contains(message, {"make_dataset", "weights sum to 0", "positive weight"});

@@ -88,9 +88,10 @@ BOOST_AUTO_TEST_CASE(glorot_fills_range) {
 BOOST_AUTO_TEST_CASE(glorot_moments) {
   // For n = 60000 draws from U(-a, a): the mean has standard error a / sqrt(3n)
   // and the sample variance, with Var(w^2) = a^4/5 - a^4/9 = 4a^4/45, has
-  // standard error sqrt(4/45) a^2 / sqrt(n). Five standard errors leave a
-  // correct initializer a failure probability below 1e-6 per check, and the
-  // fixed seed makes the outcome the same on every run.
+  // standard error sqrt(4/45) a^2 / sqrt(n). Under the normal approximation,
+  // five standard errors leave a correct initializer a failure probability of
+  // about 6e-7 per check, and the fixed seed makes the outcome the same on
+  // every run.
   nn::Rng rng(4);
   const std::size_t fan_in = 200;
   const std::size_t fan_out = 300;

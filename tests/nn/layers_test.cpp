@@ -192,8 +192,6 @@ BOOST_AUTO_TEST_CASE(dense_input_gradient) {
 }
 
 BOOST_AUTO_TEST_CASE(dense_parameter_gradients) {
-  // The bias is set away from zero so that its broadcast over the batch takes
-  // part in the check with values that are not special.
   nn::Rng rng(5);
   nn::Dense layer(3, 4, rng);
   layer.bias().value = random_matrix(1, 4, 6);
@@ -379,7 +377,7 @@ BOOST_AUTO_TEST_CASE(mlp_toy_layers) {
 
   const nn::Sequential network = make_toy_classifier(rng);
 
-  // Three Dense layers and two hidden activations; an identity output adds none.
+  // Three Dense layers and two hidden activations, and an identity output adds none.
   BOOST_TEST(network.size() == 5u);
   BOOST_TEST(network.describe() ==
              "Dense(2 -> 20) -> tanh -> Dense(20 -> 20) -> relu -> Dense(20 -> 1)");

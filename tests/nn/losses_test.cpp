@@ -75,8 +75,7 @@ BOOST_AUTO_TEST_CASE(bce_gradient) {
         [&](Tape&, std::span<const Variable> in) {
           return nn::binary_cross_entropy(in[0], targets, weights);
         },
-        {Matrix{{0.2}, {0.7}, {0.5}, {0.99}}},
-        weights);
+        {Matrix{{0.2}, {0.7}, {0.5}, {0.99}}}, weights);
   }
 }
 
@@ -87,8 +86,7 @@ BOOST_AUTO_TEST_CASE(bce_with_logits_gradient) {
         [&](Tape&, std::span<const Variable> in) {
           return nn::binary_cross_entropy_with_logits(in[0], targets, weights);
         },
-        {Matrix{{-1.5}, {0.4}, {3.0}, {-7.0}}},
-        weights);
+        {Matrix{{-1.5}, {0.4}, {3.0}, {-7.0}}}, weights);
   }
 }
 
@@ -101,8 +99,7 @@ BOOST_AUTO_TEST_CASE(cce_gradient) {
         [&](Tape&, std::span<const Variable> in) {
           return nn::categorical_cross_entropy(in[0], targets, weights);
         },
-        {Matrix{{0.1, -0.4, 2.0}, {1.0, 1.0, 1.0}, {-3.0, 0.5, 0.7}, {4.0, -2.0, 0.0}}},
-        weights);
+        {Matrix{{0.1, -0.4, 2.0}, {1.0, 1.0, 1.0}, {-3.0, 0.5, 0.7}, {4.0, -2.0, 0.0}}}, weights);
   }
 }
 
@@ -113,8 +110,7 @@ BOOST_AUTO_TEST_CASE(mse_gradient) {
         [&](Tape&, std::span<const Variable> in) {
           return nn::mean_squared_error(in[0], targets, weights);
         },
-        {Matrix{{0.3, 0.8}, {1.0, 1.0}, {-0.5, 2.0}, {-2.5, 0.1}}},
-        weights);
+        {Matrix{{0.3, 0.8}, {1.0, 1.0}, {-0.5, 2.0}, {-2.5, 0.1}}}, weights);
   }
 }
 
@@ -188,8 +184,9 @@ BOOST_AUTO_TEST_CASE(bce_clamp_below_e_to_minus_100) {
 BOOST_AUTO_TEST_CASE(bce_rejects_probability_outside_range) {
   Tape tape;
   const Variable above = tape.variable(Matrix{{0.5}, {1.5}});
-  const std::string message =
-      error_message([&] { nn::binary_cross_entropy(above, Matrix{{1.0}, {0.0}}); });
+  const std::string message = error_message([&] {
+    nn::binary_cross_entropy(above, Matrix{{1.0}, {0.0}});
+  });
   BOOST_TEST(contains(message, "binary_cross_entropy"), message);
   BOOST_TEST(contains(message, "row 1"), message);
   BOOST_TEST(contains(message, "1.5"), message);
@@ -247,8 +244,7 @@ BOOST_AUTO_TEST_CASE(cce_value) {
   // Row 1 has soft targets (0.5, 0.5, 0) on logits (0, 0, 0): l = log 3.
   Tape tape;
   const Variable x = tape.variable(Matrix{{1.0, 2.0, 3.0}, {0.0, 0.0, 0.0}});
-  const Variable loss =
-      nn::categorical_cross_entropy(x, Matrix{{0.0, 0.0, 1.0}, {0.5, 0.5, 0.0}});
+  const Variable loss = nn::categorical_cross_entropy(x, Matrix{{0.0, 0.0, 1.0}, {0.5, 0.5, 0.0}});
   const double row0 = std::log(std::exp(1.0) + std::exp(2.0) + std::exp(3.0)) - 3.0;
   const double row1 = std::log(3.0);
   BOOST_TEST(loss.value()(0, 0) == (row0 + row1) / 2.0,
@@ -469,10 +465,11 @@ BOOST_AUTO_TEST_CASE(weights_rejected) {
 BOOST_AUTO_TEST_CASE(empty_batch_rejected) {
   Tape tape;
   const Variable empty = tape.variable(Matrix(autodiff::Shape{0, 1}));
-  const std::string message =
-      error_message([&] { nn::mean_squared_error(empty, Matrix(autodiff::Shape{0, 1})); });
+  const std::string message = error_message([&] {
+    nn::mean_squared_error(empty, Matrix(autodiff::Shape{0, 1}));
+  });
   BOOST_TEST(contains(message, "mean_squared_error"), message);
-  BOOST_TEST(contains(message, "empty"), message);
+  BOOST_TEST(contains(message, "no samples: got [0, 1]"), message);
 }
 
 // --- shape errors ------------------------------------------------------------------
@@ -532,9 +529,9 @@ BOOST_AUTO_TEST_CASE(shape_errors_name_loss_and_shapes) {
   for (const Case& shape_case : cases) {
     const std::string message = error_message(shape_case.call);
     BOOST_TEST(contains(message, shape_case.loss + ":"), message);
-    BOOST_TEST(contains(message, "got " + shape_case.first_shape + " and " +
-                                     shape_case.second_shape),
-               message);
+    BOOST_TEST(
+        contains(message, "got " + shape_case.first_shape + " and " + shape_case.second_shape),
+        message);
   }
 }
 

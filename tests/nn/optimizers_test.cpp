@@ -26,9 +26,14 @@ const Matrix first_gradient{{0.5, 1.0}};
 const Matrix second_gradient{{-1.0, 0.25}};
 
 void check_values(const Matrix& actual, const Matrix& expected) {
+  BOOST_TEST_REQUIRE(actual.shape(0) == expected.shape(0));
   BOOST_TEST_REQUIRE(actual.shape(1) == expected.shape(1));
-  for (std::size_t j = 0; j < expected.shape(1); ++j) {
-    BOOST_TEST(actual(0, j) == expected(0, j), tt::tolerance(test_tolerance::exact_fraction));
+  for (std::size_t i = 0; i < expected.shape(0); ++i) {
+    for (std::size_t j = 0; j < expected.shape(1); ++j) {
+      BOOST_TEST_CONTEXT("element [" << i << ", " << j << "]") {
+        BOOST_TEST(actual(i, j) == expected(i, j), tt::tolerance(test_tolerance::exact_fraction));
+      }
+    }
   }
 }
 
@@ -115,7 +120,7 @@ BOOST_AUTO_TEST_CASE(sgd_invalid_options) {
 
   struct Case {
     nn::SgdOptions options;
-    std::string expected;  // a part of the message
+    std::string expected;  // a substring of the message
   };
   const std::vector<Case> cases{
       {{.learning_rate = 0.0}, "learning_rate must be positive and finite, got 0"},
@@ -193,7 +198,7 @@ BOOST_AUTO_TEST_CASE(adam_invalid_options) {
 
   struct Case {
     nn::AdamOptions options;
-    std::string expected;  // a part of the message
+    std::string expected;  // a substring of the message
   };
   const std::vector<Case> cases{
       {{.learning_rate = 0.0}, "learning_rate must be positive and finite, got 0"},

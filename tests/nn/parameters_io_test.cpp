@@ -50,7 +50,7 @@ void check_bit_exact(const Matrix& actual, const Matrix& expected, const std::st
     for (std::size_t j = 0; j < expected.shape(1); ++j) {
       BOOST_TEST(std::bit_cast<std::uint64_t>(actual(i, j)) ==
                      std::bit_cast<std::uint64_t>(expected(i, j)),
-                 name << " [" << i << ", " << j << "]: read " << actual(i, j) << ", wrote "
+                 name << " [" << i << ", " << j << "]: got " << actual(i, j) << ", expected "
                       << expected(i, j));
     }
   }
@@ -107,8 +107,8 @@ const std::string good_weights = entry("layer.weights", "[2, 3]", "[1, 2, 3, 4, 
 BOOST_FIXTURE_TEST_SUITE(parameters_io, TemporaryFolder)
 
 BOOST_AUTO_TEST_CASE(round_trip_bit_exact) {
-  // Values whose decimal form needs all 17 significant digits, signed zeros,
-  // the smallest subnormal and normal numbers and the largest finite number.
+  // Values with 16 or 17 significant digits (1/3, pi, the double after 1),
+  // signed zeros, subnormal numbers and the extremes of the finite range.
   Parameter hard{"hard",
                  Matrix{{0.1, 1.0 / 3.0, std::numbers::pi, -std::numbers::e},
                         {0.0, -0.0, std::nextafter(1.0, 2.0), 123456789.12345679},

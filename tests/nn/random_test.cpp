@@ -73,8 +73,8 @@ BOOST_AUTO_TEST_CASE(index_range) {
       ++hits[drawn];
     }
 
-    // With 1000 draws, each of at most 7 values is expected about 140 times;
-    // a value never drawn means the range is cut short.
+    // With 1000 draws, each of at most 7 values is expected about 140 times.
+    // A value never drawn means the range is cut short.
     for (std::size_t value = 0; value < count; ++value) {
       BOOST_TEST(hits[value] > 0u, "index(" << count << ") never returned " << value);
     }

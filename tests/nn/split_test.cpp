@@ -175,7 +175,8 @@ BOOST_AUTO_TEST_CASE(random_split_bad_sizes) {
 
   const std::string zero =
       invalid_argument_message([&] { nn::split_train_validation(data, 0, rng); });
-  const std::string all = invalid_argument_message([&] { nn::split_train_validation(data, 20, rng); });
+  const std::string all =
+      invalid_argument_message([&] { nn::split_train_validation(data, 20, rng); });
   const std::string more =
       invalid_argument_message([&] { nn::split_train_validation(data, 25, rng); });
   const std::string too_small =

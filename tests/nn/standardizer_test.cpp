@@ -174,8 +174,9 @@ BOOST_AUTO_TEST_CASE(transform_column_mismatch) {
   nn::Standardizer standardizer;
   standardizer.fit(Matrix{{1.0, 2.0}, {3.0, 5.0}});
 
-  const std::string message = exception_message<std::invalid_argument>(
-      [&] { standardizer.transform(Matrix{{1.0, 2.0, 3.0}}); });
+  const std::string message = exception_message<std::invalid_argument>([&] {
+    standardizer.transform(Matrix{{1.0, 2.0, 3.0}});
+  });
 
   check_contains(message, {"Standardizer::transform", "X has 3 columns", "fitted on 2"});
 }
@@ -185,8 +186,9 @@ BOOST_AUTO_TEST_CASE(fit_rejects_bad_input) {
   Matrix with_nan{{1.0, 2.0}, {3.0, 4.0}};
   with_nan(1, 0) = std::numeric_limits<double>::quiet_NaN();
 
-  const std::string empty = exception_message<std::invalid_argument>(
-      [&] { standardizer.fit(Matrix(std::array<std::size_t, 2>{0, 3})); });
+  const std::string empty = exception_message<std::invalid_argument>([&] {
+    standardizer.fit(Matrix(std::array<std::size_t, 2>{0, 3}));
+  });
   const std::string nan =
       exception_message<std::invalid_argument>([&] { standardizer.fit(with_nan); });
 
@@ -199,10 +201,12 @@ BOOST_AUTO_TEST_CASE(fit_rejects_overflow) {
   nn::Standardizer standardizer;
 
   // The squared deviations 1e600 overflow, and 2.5e-401 underflows to 0.
-  const std::string overflow = exception_message<std::invalid_argument>(
-      [&] { standardizer.fit(Matrix{{1.0, 1e300}, {1.0, -1e300}}); });
-  const std::string underflow = exception_message<std::invalid_argument>(
-      [&] { standardizer.fit(Matrix{{1e-200}, {2e-200}}); });
+  const std::string overflow = exception_message<std::invalid_argument>([&] {
+    standardizer.fit(Matrix{{1.0, 1e300}, {1.0, -1e300}});
+  });
+  const std::string underflow = exception_message<std::invalid_argument>([&] {
+    standardizer.fit(Matrix{{1e-200}, {2e-200}});
+  });
 
   check_contains(overflow, {"Standardizer::fit", "column 1", "scale inf"});
   check_contains(underflow, {"Standardizer::fit", "column 0", "scale 0"});
@@ -225,7 +229,8 @@ BOOST_AUTO_TEST_CASE(restore_from_statistics) {
   nn::Standardizer fitted;
   fitted.fit(X);
 
-  const nn::Standardizer restored = nn::Standardizer::from_statistics(fitted.mean(), fitted.scale());
+  const nn::Standardizer restored =
+      nn::Standardizer::from_statistics(fitted.mean(), fitted.scale());
   const Matrix expected = fitted.transform(X);
   const Matrix actual = restored.transform(X);
 

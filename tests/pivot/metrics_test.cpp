@@ -110,9 +110,11 @@ BOOST_AUTO_TEST_CASE(ks_ties) {
 }
 
 BOOST_AUTO_TEST_CASE(ks_rejects_bad_input) {
-  const std::string empty = invalid_argument_message([] { pivot::ks_distance(Values{}, Values{1.0}); });
-  const std::string with_nan =
-      invalid_argument_message([] { pivot::ks_distance(Values{1.0}, Values{2.0, not_a_number}); });
+  const std::string empty =
+      invalid_argument_message([] { pivot::ks_distance(Values{}, Values{1.0}); });
+  const std::string with_nan = invalid_argument_message([] {
+    pivot::ks_distance(Values{1.0}, Values{2.0, not_a_number});
+  });
 
   check_contains(empty, {"ks_distance", "a is empty"});
   check_contains(with_nan, {"ks_distance", "b[1] is NaN"});
@@ -121,9 +123,8 @@ BOOST_AUTO_TEST_CASE(ks_rejects_bad_input) {
 // a = {1, 2} with weights {3, 1}, b = {1, 2} with weights {1, 1}: after 1
 // the CDFs are 3/4 and 1/2, after 2 both are 1, so D = 1/4.
 BOOST_AUTO_TEST_CASE(weighted_ks_hand_computed) {
-  const double distance =
-      pivot::weighted_ks_distance(Values{2.0, 1.0}, Values{1.0, 3.0}, Values{1.0, 2.0},
-                                  Values{1.0, 1.0});
+  const double distance = pivot::weighted_ks_distance(Values{2.0, 1.0}, Values{1.0, 3.0},
+                                                      Values{1.0, 2.0}, Values{1.0, 1.0});
 
   BOOST_TEST(distance == 0.25, tt::tolerance(tolerance));
 }
@@ -152,12 +153,15 @@ BOOST_AUTO_TEST_CASE(weighted_ks_rejects_bad_weights) {
 
   const std::string size = invalid_argument_message(
       [&] { pivot::weighted_ks_distance(a, Values{1.0}, b, Values{1.0}); });
-  const std::string negative = invalid_argument_message(
-      [&] { pivot::weighted_ks_distance(a, Values{1.0, 1.0}, b, Values{-1.0}); });
-  const std::string zero = invalid_argument_message(
-      [&] { pivot::weighted_ks_distance(a, Values{0.0, 0.0}, b, Values{1.0}); });
+  const std::string negative = invalid_argument_message([&] {
+    pivot::weighted_ks_distance(a, Values{1.0, 1.0}, b, Values{-1.0});
+  });
+  const std::string zero = invalid_argument_message([&] {
+    pivot::weighted_ks_distance(a, Values{0.0, 0.0}, b, Values{1.0});
+  });
 
-  check_contains(size, {"weighted_ks_distance", "a and a_weights must have the same size, got 2 and 1"});
+  check_contains(size,
+                 {"weighted_ks_distance", "a and a_weights must have the same size, got 2 and 1"});
   check_contains(negative, {"b_weights[0] is -1", "non-negative"});
   check_contains(zero, {"weights of a sum to 0"});
 }
@@ -200,9 +204,8 @@ BOOST_AUTO_TEST_CASE(auc_weighted_hand_computed) {
 
 // Integer weights act as repeated samples, ties included.
 BOOST_AUTO_TEST_CASE(auc_integer_weights) {
-  const double weighted =
-      pivot::roc_auc(Values{0.3, 0.3, 0.7, 0.1}, Values{1.0, 0.0, 0.0, 1.0},
-                     Values{2.0, 1.0, 3.0, 1.0});
+  const double weighted = pivot::roc_auc(Values{0.3, 0.3, 0.7, 0.1}, Values{1.0, 0.0, 0.0, 1.0},
+                                         Values{2.0, 1.0, 3.0, 1.0});
   const double repeated = pivot::roc_auc(Values{0.3, 0.3, 0.3, 0.7, 0.7, 0.7, 0.1},
                                          Values{1.0, 1.0, 0.0, 0.0, 0.0, 0.0, 1.0});
 
@@ -210,16 +213,21 @@ BOOST_AUTO_TEST_CASE(auc_integer_weights) {
 }
 
 BOOST_AUTO_TEST_CASE(auc_rejects_bad_input) {
-  const std::string size =
-      invalid_argument_message([] { pivot::roc_auc(Values{0.1, 0.2}, Values{0.0}); });
-  const std::string weight_size = invalid_argument_message(
-      [] { pivot::roc_auc(Values{0.1, 0.2}, Values{0.0, 1.0}, Values{1.0}); });
-  const std::string label =
-      invalid_argument_message([] { pivot::roc_auc(Values{0.1, 0.2}, Values{0.0, 2.0}); });
-  const std::string score =
-      invalid_argument_message([] { pivot::roc_auc(Values{not_a_number, 0.2}, Values{0.0, 1.0}); });
-  const std::string weight = invalid_argument_message(
-      [] { pivot::roc_auc(Values{0.1, 0.2}, Values{0.0, 1.0}, Values{1.0, -3.0}); });
+  const std::string size = invalid_argument_message([] {
+    pivot::roc_auc(Values{0.1, 0.2}, Values{0.0});
+  });
+  const std::string weight_size = invalid_argument_message([] {
+    pivot::roc_auc(Values{0.1, 0.2}, Values{0.0, 1.0}, Values{1.0});
+  });
+  const std::string label = invalid_argument_message([] {
+    pivot::roc_auc(Values{0.1, 0.2}, Values{0.0, 2.0});
+  });
+  const std::string score = invalid_argument_message([] {
+    pivot::roc_auc(Values{not_a_number, 0.2}, Values{0.0, 1.0});
+  });
+  const std::string weight = invalid_argument_message([] {
+    pivot::roc_auc(Values{0.1, 0.2}, Values{0.0, 1.0}, Values{1.0, -3.0});
+  });
 
   check_contains(size, {"roc_auc", "scores and labels must have the same size, got 2 and 1"});
   check_contains(weight_size, {"scores and weights must have the same size, got 2 and 1"});
@@ -229,10 +237,12 @@ BOOST_AUTO_TEST_CASE(auc_rejects_bad_input) {
 }
 
 BOOST_AUTO_TEST_CASE(auc_needs_both_classes) {
-  const std::string positives_only =
-      invalid_argument_message([] { pivot::roc_auc(Values{0.1, 0.2}, Values{1.0, 1.0}); });
-  const std::string zero_weight = invalid_argument_message(
-      [] { pivot::roc_auc(Values{0.1, 0.2}, Values{0.0, 1.0}, Values{0.0, 1.0}); });
+  const std::string positives_only = invalid_argument_message([] {
+    pivot::roc_auc(Values{0.1, 0.2}, Values{1.0, 1.0});
+  });
+  const std::string zero_weight = invalid_argument_message([] {
+    pivot::roc_auc(Values{0.1, 0.2}, Values{0.0, 1.0}, Values{0.0, 1.0});
+  });
 
   check_contains(positives_only, {"roc_auc", "positives (label 1) is 2", "negatives (label 0) is 0",
                                   "both classes"});
@@ -280,7 +290,8 @@ BOOST_AUTO_TEST_CASE(histogram_out_of_range_clamped) {
 }
 
 // Each stored edge starts its own bin, even where (edge - low) / width
-// rounds below the bin number, as 0.3 / 0.1 = 2.9999999999999996 does.
+// rounds below the bin number: on [-0.7, 0.3] the edge -0.6 gives
+// (-0.6 + 0.7) / 0.1 = 0.9999999999999998.
 BOOST_AUTO_TEST_CASE(histogram_edges_open_their_bin) {
   const pivot::Histogram reference = pivot::histogram_density(Values{0.0}, 10, -0.7, 0.3);
 
@@ -313,12 +324,14 @@ BOOST_AUTO_TEST_CASE(histogram_rejects_bad_input) {
       invalid_argument_message([&] { pivot::histogram_density(values, 2, 1.0, 0.0); });
   const std::string unbounded =
       invalid_argument_message([&] { pivot::histogram_density(values, 2, 0.0, infinity); });
-  const std::string with_nan =
-      invalid_argument_message([] { pivot::histogram_density(Values{0.1, not_a_number}, 2, 0.0, 1.0); });
-  const std::string weight_size = invalid_argument_message(
-      [&] { pivot::histogram_density(values, 2, 0.0, 1.0, Values{1.0, 1.0}); });
-  const std::string zero_weight = invalid_argument_message(
-      [&] { pivot::histogram_density(values, 2, 0.0, 1.0, Values{0.0}); });
+  const std::string with_nan = invalid_argument_message([] {
+    pivot::histogram_density(Values{0.1, not_a_number}, 2, 0.0, 1.0);
+  });
+  const std::string weight_size = invalid_argument_message([&] {
+    pivot::histogram_density(values, 2, 0.0, 1.0, Values{1.0, 1.0});
+  });
+  const std::string zero_weight =
+      invalid_argument_message([&] { pivot::histogram_density(values, 2, 0.0, 1.0, Values{0.0}); });
 
   check_contains(empty, {"histogram_density", "values is empty"});
   check_contains(no_bins, {"bins is 0"});

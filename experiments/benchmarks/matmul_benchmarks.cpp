@@ -1,0 +1,128 @@
+// Google Benchmark programs for the engine's matrix product against bare
+// OpenBLAS dgemm calls of the same size.
+//
+// The forward and backward pass of C = A B is three products: C = A B,
+// dA = G Bᵀ and dB = Aᵀ G, so matmul_forward_backward compares with
+// three_dgemms, which makes exactly those three cblas_dgemm calls. The loss
+// is sum(C), whose gradient G is all ones. The first argument is the size n
+// of the square matrices; the second is the number of OpenBLAS threads.
+
+#include <benchmark/benchmark.h>
+#include <cblas.h>
+
+#include <cstddef>
+
+#include "autodiff/ops/linalg.hpp"
+#include "autodiff/ops/reductions.hpp"
+#include "autodiff/parameter.hpp"
+#include "autodiff/tape.hpp"
+#include "nn/random.hpp"
+
+namespace {
+
+using autodiff::Matrix;
+
+Matrix random_matrix(std::size_t n, nn::Rng& rng) {
+  Matrix result({n, n});
+  for (double& element : result) {
+    element = rng.uniform(-1.0, 1.0);
+  }
+  return result;
+}
+
+// C = op(A) op(B) for square n x n row-major arrays.
+void dgemm(const Matrix& a, bool transpose_a, const Matrix& b, bool transpose_b, Matrix& c) {
+  const int n = static_cast<int>(a.shape(0));
+  cblas_dgemm(CblasRowMajor, transpose_a ? CblasTrans : CblasNoTrans,
+              transpose_b ? CblasTrans : CblasNoTrans, n, n, n, 1.0, a.data(), n, b.data(), n, 0.0,
+              c.data(), n);
+}
+
+void set_rate(benchmark::State& state, double products) {
+  const double n = static_cast<double>(state.range(0));
+  state.counters["GFLOP/s"] = benchmark::Counter(products * 2.0 * n * n * n * 1e-9,
+                                                 benchmark::Counter::kIsIterationInvariantRate);
+}
+
+void matmul_forward(benchmark::State& state) {
+  autodiff::set_blas_threads(static_cast<int>(state.range(1)));
+  const auto n = static_cast<std::size_t>(state.range(0));
+  nn::Rng rng(1);
+  autodiff::Parameter a("a", random_matrix(n, rng));
+  autodiff::Parameter b("b", random_matrix(n, rng));
+  autodiff::Tape tape;
+
+  for (auto _ : state) {
+    tape.clear();
+    benchmark::DoNotOptimize(autodiff::matmul(tape.parameter(a), tape.parameter(b)));
+  }
+  set_rate(state, 1.0);
+}
+
+void one_dgemm(benchmark::State& state) {
+  autodiff::set_blas_threads(static_cast<int>(state.range(1)));
+  const auto n = static_cast<std::size_t>(state.range(0));
+  nn::Rng rng(1);
+  const Matrix a = random_matrix(n, rng);
+  const Matrix b = random_matrix(n, rng);
+  Matrix c({n, n});
+
+  for (auto _ : state) {
+    dgemm(a, false, b, false, c);
+    benchmark::DoNotOptimize(c.data());
+  }
+  set_rate(state, 1.0);
+}
+
+void matmul_forward_backward(benchmark::State& state) {
+  autodiff::set_blas_threads(static_cast<int>(state.range(1)));
+  const auto n = static_cast<std::size_t>(state.range(0));
+  nn::Rng rng(1);
+  autodiff::Parameter a("a", random_matrix(n, rng));
+  autodiff::Parameter b("b", random_matrix(n, rng));
+  const autodiff::ParameterList parameters{&a, &b};
+  autodiff::Tape tape;
+
+  for (auto _ : state) {
+    tape.clear();
+    const autodiff::Variable loss =
+        autodiff::sum(autodiff::matmul(tape.parameter(a), tape.parameter(b)));
+    tape.backward(loss, parameters);
+    benchmark::DoNotOptimize(a.gradient.data());
+  }
+  set_rate(state, 3.0);
+}
+
+void three_dgemms(benchmark::State& state) {
+  autodiff::set_blas_threads(static_cast<int>(state.range(1)));
+  const auto n = static_cast<std::size_t>(state.range(0));
+  nn::Rng rng(1);
+  const Matrix a = random_matrix(n, rng);
+  const Matrix b = random_matrix(n, rng);
+  const Matrix g = Matrix({n, n}, 1.0);
+  Matrix c({n, n});
+  Matrix da({n, n});
+  Matrix db({n, n});
+
+  for (auto _ : state) {
+    dgemm(a, false, b, false, c);
+    dgemm(g, false, b, true, da);
+    dgemm(a, true, g, false, db);
+    benchmark::DoNotOptimize(db.data());
+  }
+  set_rate(state, 3.0);
+}
+
+void register_sizes(benchmark::internal::Benchmark* benchmark) {
+  benchmark->ArgNames({"n", "threads"})->Args({512, 1})->Args({512, 2})->Args({128, 1});
+  benchmark->Unit(benchmark::kMillisecond)->UseRealTime();
+}
+
+BENCHMARK(matmul_forward)->Apply(register_sizes);
+BENCHMARK(one_dgemm)->Apply(register_sizes);
+BENCHMARK(matmul_forward_backward)->Apply(register_sizes);
+BENCHMARK(three_dgemms)->Apply(register_sizes);
+
+}  // namespace
+
+BENCHMARK_MAIN();

@@ -1,0 +1,150 @@
+// Google Benchmark programs for one training step of each player of the toy
+// and the physics-size problems, for the validation pass of the toy
+// experiment, and for the growth of a step's time with batch size and width.
+//
+// Run with --benchmark_filter=<regex> to pick benchmarks; the side-by-side
+// script runs them with repetitions and reads the medians.
+
+#include <benchmark/benchmark.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+#include "autodiff/ops/linalg.hpp"
+#include "experiments/benchmarks/training_steps.hpp"
+#include "nn/layers/sequential.hpp"
+#include "nn/losses.hpp"
+#include "nn/optimizers/sgd.hpp"
+
+namespace {
+
+using benchmarks::PlayerPair;
+using benchmarks::Problem;
+
+constexpr double lambda = 50.0;  // the toy experiment's weight of L_r
+
+void toy_classifier_step(benchmark::State& state) {
+  PlayerPair players(Problem::toy, static_cast<std::size_t>(state.range(0)));
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(players.classifier_step());
+  }
+}
+BENCHMARK(toy_classifier_step)->Arg(32)->Unit(benchmark::kMicrosecond);
+
+void toy_adversary_step(benchmark::State& state) {
+  PlayerPair players(Problem::toy, static_cast<std::size_t>(state.range(0)));
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(players.adversary_step());
+  }
+}
+BENCHMARK(toy_adversary_step)->Arg(128)->Unit(benchmark::kMicrosecond);
+
+void toy_combined_step(benchmark::State& state) {
+  PlayerPair players(Problem::toy, static_cast<std::size_t>(state.range(0)));
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(players.combined_step(lambda));
+  }
+}
+BENCHMARK(toy_combined_step)->Arg(128)->Unit(benchmark::kMicrosecond);
+
+// L_f, L_r and L_f - lambda L_r on the toy experiment's 50000 validation
+// rows, which the trainer computes after each of the 200 adversarial
+// iterations.
+void toy_validation_pass(benchmark::State& state) {
+  PlayerPair players(Problem::toy, 128);
+  nn::Rng rng(2);
+  const nn::Dataset validation =
+      benchmarks::draw_samples(Problem::toy, static_cast<std::size_t>(state.range(0)), rng);
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(players.evaluate(validation, lambda));
+  }
+}
+BENCHMARK(toy_validation_pass)->Arg(50000)->Unit(benchmark::kMillisecond);
+
+void physics_classifier_step(benchmark::State& state) {
+  PlayerPair players(Problem::physics, static_cast<std::size_t>(state.range(0)));
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(players.classifier_step());
+  }
+}
+BENCHMARK(physics_classifier_step)->Arg(128)->Arg(1024)->Unit(benchmark::kMicrosecond);
+
+void physics_adversary_step(benchmark::State& state) {
+  PlayerPair players(Problem::physics, static_cast<std::size_t>(state.range(0)));
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(players.adversary_step());
+  }
+}
+BENCHMARK(physics_adversary_step)->Arg(128)->Arg(1024)->Unit(benchmark::kMicrosecond);
+
+void physics_combined_step(benchmark::State& state) {
+  PlayerPair players(Problem::physics, static_cast<std::size_t>(state.range(0)));
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(players.combined_step(lambda));
+  }
+}
+BENCHMARK(physics_combined_step)->Arg(128)->Arg(1024)->Unit(benchmark::kMicrosecond);
+
+// One SGD step of 6 -> w tanh -> w ReLU -> w ReLU -> 1 on binary
+// cross-entropy, for the growth of the time with batch size (first argument)
+// and width (second). The counter GFLOP/s counts the 2 n k m flops of every
+// matrix product: three per layer (forward, d input, d weights), less the
+// first layer's d input, which is not computed.
+void mlp_step(benchmark::State& state) {
+  const auto batch = static_cast<std::size_t>(state.range(0));
+  const auto width = static_cast<std::size_t>(state.range(1));
+  constexpr std::size_t inputs = 6;
+
+  nn::Rng rng(1);
+  nn::Sequential network = nn::make_mlp(inputs,
+                                        {{width, nn::ActivationKind::tanh},
+                                         {width, nn::ActivationKind::relu},
+                                         {width, nn::ActivationKind::relu}},
+                                        1, nn::ActivationKind::identity, rng, "mlp");
+  const autodiff::ParameterList parameters = network.parameters();
+  nn::Sgd optimizer(parameters, {0.01});
+  const nn::Dataset data = benchmarks::draw_samples(Problem::physics, batch, rng);
+  autodiff::Tape tape;
+
+  for (auto _ : state) {
+    tape.clear();
+    const autodiff::Variable loss =
+        nn::binary_cross_entropy_with_logits(network.forward(tape.constant(data.X)), data.y);
+    tape.backward(loss, parameters);
+    optimizer.step();
+  }
+
+  const double n = static_cast<double>(batch);
+  const double w = static_cast<double>(width);
+  const double forward = 2.0 * n * (inputs * w + 2.0 * w * w + w);
+  const double flops = 3.0 * forward - 2.0 * n * inputs * w;
+  state.counters["GFLOP/s"] = benchmark::Counter(flops * 1e-9, benchmark::Counter::kIsIterationInvariantRate);
+}
+BENCHMARK(mlp_step)
+    ->ArgNames({"batch", "width"})
+    ->Args({32, 64})
+    ->Args({128, 64})
+    ->Args({512, 64})
+    ->Args({2048, 64})
+    ->Args({8192, 64})
+    ->Args({128, 16})
+    ->Args({128, 32})
+    ->Args({128, 128})
+    ->Args({128, 256})
+    ->Args({128, 512})
+    ->Unit(benchmark::kMicrosecond);
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  // The experiment programs run OpenBLAS on one thread; so do the benchmarks.
+  autodiff::set_blas_threads(1);
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) {
+    return 1;
+  }
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}

@@ -1,0 +1,90 @@
+#define BOOST_TEST_MODULE nn_loader_regression
+#include <boost/test/unit_test.hpp>
+
+#include <algorithm>
+#include <exception>
+#include <filesystem>
+#include <functional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "nn/data/csv.hpp"
+#include "nn/data/npy.hpp"
+
+// Runs every input stored under tests/fuzz/corpus/<loader>/ through its
+// loader. Each must load or throw std::runtime_error; a crash, a sanitizer
+// report or another exception type fails the suite. File names say more:
+// an input named valid-* must load and one named invalid-* must throw. The
+// other inputs are ones that libFuzzer kept (named by their SHA-1), and
+// either outcome is fine for them.
+
+namespace fs = std::filesystem;
+
+namespace {
+
+std::vector<fs::path> stored_inputs(const std::string& loader) {
+  const fs::path folder = fs::path(PIVOT_FUZZ_CORPUS) / loader;
+  std::vector<fs::path> inputs;
+  for (const fs::directory_entry& entry : fs::directory_iterator(folder)) {
+    if (entry.is_regular_file()) {
+      inputs.push_back(entry.path());
+    }
+  }
+  std::sort(inputs.begin(), inputs.end());
+  return inputs;
+}
+
+bool starts_with(const fs::path& path, const std::string& prefix) {
+  return path.filename().string().rfind(prefix, 0) == 0;
+}
+
+// Loads every stored input of `loader` and checks the outcome its name asks for.
+void check_inputs(const std::string& loader, const std::function<void(const fs::path&)>& load) {
+  const std::vector<fs::path> inputs = stored_inputs(loader);
+  BOOST_TEST_REQUIRE(!inputs.empty(), "no stored inputs under " << PIVOT_FUZZ_CORPUS << "/"
+                                                                << loader);
+
+  std::size_t valid = 0;
+  std::size_t invalid = 0;
+  for (const fs::path& input : inputs) {
+    BOOST_TEST_CONTEXT("input " << input.filename()) {
+      bool loaded = false;
+      try {
+        load(input);
+        loaded = true;
+      } catch (const std::runtime_error& error) {
+        BOOST_TEST(!std::string(error.what()).empty());
+      } catch (const std::exception& error) {
+        BOOST_ERROR("threw an exception that is not std::runtime_error: " << error.what());
+      }
+
+      if (starts_with(input, "valid-")) {
+        ++valid;
+        BOOST_TEST(loaded, "a valid-* input must load");
+      } else if (starts_with(input, "invalid-")) {
+        ++invalid;
+        BOOST_TEST(!loaded, "an invalid-* input must throw std::runtime_error");
+      }
+    }
+  }
+
+  // The stored corpus has examples of both kinds; an empty count means the
+  // files were renamed or lost.
+  BOOST_TEST(valid > 0);
+  BOOST_TEST(invalid > 0);
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(loader_regression)
+
+BOOST_AUTO_TEST_CASE(csv_inputs_load_or_throw) {
+  check_inputs("csv", [](const fs::path& path) { nn::read_csv_table(path); });
+}
+
+BOOST_AUTO_TEST_CASE(npy_inputs_load_or_throw) {
+  check_inputs("npy", [](const fs::path& path) { nn::read_npy(path); });
+}
+
+BOOST_AUTO_TEST_SUITE_END()
