@@ -6,6 +6,7 @@
 #include "autodiff/matrix.hpp"
 #include "autodiff/ops/arithmetic.hpp"
 #include "autodiff/ops/elementwise.hpp"
+#include "autodiff/ops/fused.hpp"
 #include "autodiff/ops/linalg.hpp"
 #include "autodiff/ops/reductions.hpp"
 #include "autodiff/ops/structure.hpp"

@@ -40,6 +40,20 @@ const Matrix& GradientSink::output() const {
   return tape_.nodes_[node_].value;
 }
 
+const Matrix& GradientSink::input(std::size_t input) const {
+  const auto& node = tape_.nodes_[node_];
+  if (input >= node.input_count) {
+    throw std::logic_error(std::string(node.op) + ": backward read input " +
+                           std::to_string(input) + " of an op with " +
+                           std::to_string(node.input_count) + " inputs");
+  }
+  return tape_.nodes_[tape_.inputs_[node.first_input + input]].value;
+}
+
+const Matrix& GradientSink::saved() const {
+  return tape_.nodes_[node_].saved;
+}
+
 bool GradientSink::needs(std::size_t input) const {
   const auto& node = tape_.nodes_[node_];
   if (input >= node.input_count) {
@@ -72,6 +86,21 @@ void GradientSink::accumulate(std::size_t input, const Matrix& gradient) {
   }
 }
 
+GradientTarget GradientSink::target(std::size_t input) {
+  if (!needs(input)) {
+    throw std::logic_error(std::string(tape_.nodes_[node_].op) + ": backward asked for the " +
+                           "gradient array of input " + std::to_string(input) +
+                           ", which this pass does not need; test needs() first");
+  }
+  auto& target = tape_.nodes_[tape_.inputs_[tape_.nodes_[node_].first_input + input]];
+  if (target.has_gradient) {
+    return {target.gradient, true};
+  }
+  Matrix& gradient = tape_.fresh_gradient(target);
+  target.has_gradient = true;
+  return {gradient, false};
+}
+
 // --- Tape -------------------------------------------------------------------
 
 const Tape::Node& Tape::node_of(const Variable& variable) const {
@@ -89,14 +118,36 @@ void Tape::check_owned(const Variable& variable, std::string_view what) const {
   }
 }
 
-Variable Tape::constant(Matrix value) {
+namespace {
+
+// A pooled copy of `value`.
+Matrix copy_into(Matrix array, const Matrix& value) {
+  std::copy(value.data(), value.data() + value.size(), array.data());
+  return array;
+}
+
+}  // namespace
+
+Variable Tape::constant(const Matrix& value) {
+  return record("constant", copy_into(buffer(shape_of(value)), value), {}, {});
+}
+
+Variable Tape::constant(Matrix&& value) {
   return record("constant", std::move(value), {}, {});
 }
 
-Variable Tape::variable(Matrix value) {
-  Variable leaf = record("variable", std::move(value), {}, {});
-  nodes_[leaf.index_].is_leaf = true;
-  return leaf;
+Variable Tape::leaf(const char* op, Matrix value) {
+  Variable result = record(op, std::move(value), {}, {});
+  nodes_[result.index_].is_leaf = true;
+  return result;
+}
+
+Variable Tape::variable(const Matrix& value) {
+  return leaf("variable", copy_into(buffer(shape_of(value)), value));
+}
+
+Variable Tape::variable(Matrix&& value) {
+  return leaf("variable", std::move(value));
 }
 
 Variable Tape::parameter(Parameter& parameter) {
@@ -106,10 +157,10 @@ Variable Tape::parameter(Parameter& parameter) {
     }
   }
 
-  Variable leaf = variable(parameter.value);
-  nodes_[leaf.index_].op = "parameter";
-  parameter_nodes_.emplace_back(&parameter, leaf.index_);
-  return leaf;
+  const Variable result =
+      leaf("parameter", copy_into(buffer(shape_of(parameter.value)), parameter.value));
+  parameter_nodes_.emplace_back(&parameter, result.index_);
+  return result;
 }
 
 Variable Tape::record(const char* op, Matrix value, std::initializer_list<Variable> inputs,
@@ -120,6 +171,17 @@ Variable Tape::record(const char* op, Matrix value, std::initializer_list<Variab
 
 Variable Tape::record(const char* op, Matrix value, std::span<const Variable> inputs,
                       BackwardFunction backward) {
+  return record(op, std::move(value), inputs, std::move(backward), Matrix());
+}
+
+Variable Tape::record(const char* op, Matrix value, std::initializer_list<Variable> inputs,
+                      BackwardFunction backward, Matrix saved) {
+  return record(op, std::move(value), std::span<const Variable>(inputs.begin(), inputs.size()),
+                std::move(backward), std::move(saved));
+}
+
+Variable Tape::record(const char* op, Matrix value, std::span<const Variable> inputs,
+                      BackwardFunction backward, Matrix saved) {
   for (const auto& input : inputs) {
     check_owned(input, op);
   }
@@ -127,9 +189,10 @@ Variable Tape::record(const char* op, Matrix value, std::span<const Variable> in
     throw std::length_error(std::string(op) + ": the tape is full; clear it between steps");
   }
 
-  Node node;
+  Node& node = nodes_.emplace_back();
   node.op = op;
   node.value = std::move(value);
+  node.saved = std::move(saved);
   node.backward = std::move(backward);
   node.first_input = static_cast<std::uint32_t>(inputs_.size());
   node.input_count = static_cast<std::uint32_t>(inputs.size());
@@ -137,16 +200,33 @@ Variable Tape::record(const char* op, Matrix value, std::span<const Variable> in
     inputs_.push_back(static_cast<std::uint32_t>(input.index_));
   }
 
-  nodes_.push_back(std::move(node));
   return Variable(this, nodes_.size() - 1, generation_);
+}
+
+Matrix& Tape::fresh_gradient(Node& node) {
+  // A second backward pass over the same recording finds the array of the
+  // first one.
+  const Shape shape = shape_of(node.value);
+  if (node.gradient.size() != node.value.size() || node.gradient.size() == 0) {
+    pool_.give(std::move(node.gradient));
+    node.gradient = pool_.take(shape);
+  } else if (shape_of(node.gradient) != shape) {
+    node.gradient.reshape(shape);
+  }
+  return node.gradient;
 }
 
 void Tape::accumulate(std::size_t node, const Matrix& gradient) {
   auto& target = nodes_[node];
+  const double* source = gradient.data();
+  const std::size_t count = gradient.size();
   if (target.has_gradient) {
-    target.gradient += gradient;
+    double* destination = target.gradient.data();
+    for (std::size_t k = 0; k < count; ++k) {
+      destination[k] += source[k];
+    }
   } else {
-    target.gradient = gradient;
+    std::copy(source, source + count, fresh_gradient(target).data());
     target.has_gradient = true;
   }
 }
@@ -179,8 +259,11 @@ void Tape::backward(Variable loss, const ParameterList& parameters) {
   for (Parameter* parameter : parameters) {
     const auto found = std::find_if(parameter_nodes_.begin(), parameter_nodes_.end(),
                                     [&](const auto& entry) { return entry.first == parameter; });
+    // Assignment between arrays of one size copies without reallocating.
     if (found != parameter_nodes_.end() && nodes_[found->second].has_gradient) {
       parameter->gradient = nodes_[found->second].gradient;
+    } else if (shape_of(parameter->gradient) == shape_of(parameter->value)) {
+      std::fill(parameter->gradient.begin(), parameter->gradient.end(), 0.0);
     } else {
       parameter->gradient = xt::zeros<double>(parameter->value.shape());
     }
@@ -219,7 +302,7 @@ void Tape::run_backward(Variable loss, std::span<const std::size_t> wrt_nodes) {
 
   // Backward sweep in reverse recording order: every consumer of a node comes
   // after it on the tape, so its gradient is complete when the walk reaches it.
-  nodes_[loss.index_].gradient = xt::ones<double>({1, 1});
+  fresh_gradient(nodes_[loss.index_])(0, 0) = 1.0;
   nodes_[loss.index_].has_gradient = true;
   for (std::size_t index = loss.index_ + 1; index-- > first;) {
     auto& node = nodes_[index];
@@ -232,10 +315,24 @@ void Tape::run_backward(Variable loss, std::span<const std::size_t> wrt_nodes) {
 }
 
 void Tape::clear() {
+  pool_.end_cycle();
+  for (auto& node : nodes_) {
+    pool_.give(std::move(node.value));
+    pool_.give(std::move(node.gradient));
+    pool_.give(std::move(node.saved));
+  }
   nodes_.clear();
   inputs_.clear();
   parameter_nodes_.clear();
   ++generation_;
+}
+
+std::size_t Tape::allocated_bytes() const {
+  std::size_t elements = 0;
+  for (const auto& node : nodes_) {
+    elements += node.value.size() + node.gradient.size() + node.saved.size();
+  }
+  return elements * sizeof(double) + pool_.pooled_bytes();
 }
 
 }  // namespace autodiff

@@ -42,7 +42,7 @@ class CategoricalAdversary : public Adversary {
   // checks them. The class labels y are not used.
   Variable loss(Variable scores, const AdversaryBatch& batch) override;
 
-  // Records the logits a = r(scores), [batch, classes]; softmax(a) is the
+  // Records the logits a = r(scores), [batch, classes], whose softmax is the
   // predicted distribution of Z. Throws std::invalid_argument naming the
   // shape unless scores is [batch, inputs].
   Variable logits(Variable scores);
@@ -58,15 +58,16 @@ class CategoricalAdversary : public Adversary {
   nn::Sequential network_;
 };
 
-// The entropy in nats of the weighted class frequencies of a categorical
-// nuisance, H(Z) = -sum_k p_k log p_k with p_k = (sum of the weights of
-// z = k) / (sum of all weights) and 0 log 0 = 0. An adversary that predicts
-// no better than these frequencies has L_r = H(Z); 2 equally likely classes
-// give log 2 = 0.6931. `weights` empty means weight 1 for every value.
-// Throws std::invalid_argument if z is empty or classes is 0, if a z is not
-// an integer in [0, classes) (naming the position and the value), or if the
-// weights differ from z in size, contain a negative or non-finite weight or
-// sum to 0.
+// Computes the entropy in nats of the weighted class frequencies of a
+// categorical nuisance, H(Z) = -sum_k p_k log p_k with p_k = (sum of the
+// weights of z = k) / (sum of all weights) and 0 log 0 = 0. An adversary that
+// predicts no better than these frequencies has L_r = H(Z), which is
+// log 2 = 0.6931 for 2 equally likely classes. Empty `weights` give every
+// value weight 1.
+// Throws std::invalid_argument if z is empty or classes is 0, or if a z is
+// not an integer in [0, classes), naming the position and the value. Also
+// throws if the weights differ from z in size, contain a negative or
+// non-finite weight, or sum to 0.
 double categorical_entropy(std::span<const double> z, std::span<const double> weights,
                            std::size_t classes);
 

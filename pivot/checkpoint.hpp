@@ -17,7 +17,7 @@
 
 namespace pivot {
 
-// Where a run stands: the phase, the units of it already finished, the
+// The position of a run: the phase, the units of it already finished, the
 // validation history so far, and whatever else the program needs (its
 // configuration, say) in `extra`.
 struct RunPosition {

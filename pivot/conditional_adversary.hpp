@@ -25,7 +25,7 @@ namespace pivot {
 //   pivot::ClassConditionalAdversary mixture(std::make_unique<pivot::MixtureDensityAdversary>(
 //       pivot::MixtureDensityOptions{.inputs = 2}, rng));
 //
-// The label enters as a constant, so no gradient flows into y; the
+// The label enters as a tape constant, so no gradient flows into y. The
 // classifier receives the gradient of L_r through the score column only.
 class ClassConditionalAdversary : public Adversary {
  public:
@@ -35,7 +35,7 @@ class ClassConditionalAdversary : public Adversary {
 
   // Records [scores, y], [batch, 2], and returns the inner adversary's L_r on
   // it, [1, 1]. Throws std::invalid_argument naming both shapes unless scores
-  // is [batch, 1] and y is [batch, 1]; the inner adversary checks z and the
+  // is [batch, 1] and y is [batch, 1]. The inner adversary checks z and the
   // weights.
   Variable loss(Variable scores, const AdversaryBatch& batch) override;
 

@@ -143,7 +143,8 @@ class PivotTrainer {
 };
 
 // Checks that a loss and every gradient of `parameters` are finite, else
-// throws TrainingDiverged with "<where>: non-finite <what>".
+// throws TrainingDiverged whose message starts with `where` and names the
+// loss or the parameter.
 void check_finite_step(double loss, const autodiff::ParameterList& parameters,
                        const std::string& where);
 

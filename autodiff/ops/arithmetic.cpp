@@ -1,33 +1,68 @@
 #include "autodiff/ops/arithmetic.hpp"
 
-#include <xtensor/xreducer.hpp>
+#include "autodiff/ops/kernels.hpp"
 
 namespace autodiff {
 namespace {
 
-// Applies `function` elementwise with rank-2 broadcasting by plain loops: a
-// broadcast axis gets stride 0. xtensor's generic broadcasting assignment
-// walks a stepper per element and is several times slower on these shapes.
-template <typename Function>
-Matrix broadcast_apply(const Matrix& a, const Matrix& b, const Shape& shape, Function function) {
-  Matrix result(shape);
-  const std::size_t a_row = a.shape(0) == 1 ? 0 : a.shape(1);
-  const std::size_t a_col = a.shape(1) == 1 ? 0 : 1;
-  const std::size_t b_row = b.shape(0) == 1 ? 0 : b.shape(1);
-  const std::size_t b_col = b.shape(1) == 1 ? 0 : 1;
+using kernels::broadcast_strides;
+using kernels::BroadcastStrides;
 
+// Fills `out`, of the broadcast shape, with function(a, b) elementwise: a
+// broadcast axis gets stride 0.
+template <typename Function>
+void broadcast_apply(const Matrix& a, const Matrix& b, Matrix& out, Function function) {
+  const BroadcastStrides a_step = broadcast_strides(a);
+  const BroadcastStrides b_step = broadcast_strides(b);
   const double* a_data = a.data();
   const double* b_data = b.data();
-  double* out = result.data();
-  for (std::size_t i = 0; i < shape[0]; ++i) {
-    const double* a_line = a_data + i * a_row;
-    const double* b_line = b_data + i * b_row;
-    for (std::size_t j = 0; j < shape[1]; ++j) {
-      *out++ = function(a_line[j * a_col], b_line[j * b_col]);
+  double* result = out.data();
+  const std::size_t rows = out.shape(0);
+  const std::size_t cols = out.shape(1);
+
+  if (a_step.col == 1 && b_step.col == 1) {
+    for (std::size_t i = 0; i < rows; ++i) {
+      const double* a_line = a_data + i * a_step.row;
+      const double* b_line = b_data + i * b_step.row;
+      double* out_line = result + i * cols;
+      for (std::size_t j = 0; j < cols; ++j) {
+        out_line[j] = function(a_line[j], b_line[j]);
+      }
+    }
+    return;
+  }
+  for (std::size_t i = 0; i < rows; ++i) {
+    const double* a_line = a_data + i * a_step.row;
+    const double* b_line = b_data + i * b_step.row;
+    double* out_line = result + i * cols;
+    for (std::size_t j = 0; j < cols; ++j) {
+      out_line[j] = function(a_line[j * a_step.col], b_line[j * b_step.col]);
     }
   }
-  return result;
 }
+
+// Records function(a, b) with broadcasting as op `op`.
+template <typename Function>
+Variable record_binary(const char* op, Variable a, Variable b, Function function,
+                       BackwardFunction backward) {
+  const Shape shape = broadcast_shape(op, a.shape(), b.shape());
+  Tape& tape = a.tape();
+
+  Matrix value = tape.buffer(shape);
+  broadcast_apply(a.value(), b.value(), value, function);
+
+  return tape.record(op, std::move(value), {a, b}, std::move(backward));
+}
+
+// Reads element (i, j) of `array` broadcast to a larger shape.
+struct BroadcastReader {
+  explicit BroadcastReader(const Matrix& array)
+      : data(array.data()), step(broadcast_strides(array)) {}
+  double operator()(std::size_t i, std::size_t j) const { return data[i * step.row + j * step.col]; }
+
+  const double* data;
+  BroadcastStrides step;
+};
 
 }  // namespace
 
@@ -46,112 +81,139 @@ Shape broadcast_shape(const char* op, const Shape& a, const Shape& b) {
 }
 
 Matrix sum_to_shape(const Matrix& gradient, const Shape& shape) {
-  const Shape from = shape_of(gradient);
-  if (from == shape) {
+  if (shape_of(gradient) == shape) {
     return gradient;
   }
-  // xtensor's reducers fault on empty arrays, and the sum over nothing is 0.
-  if (from[0] == 0 || from[1] == 0) {
-    return xt::zeros<double>(shape);
-  }
-  const bool rows = shape[0] == 1 && from[0] != 1;
-  const bool cols = shape[1] == 1 && from[1] != 1;
-  if (rows && cols) {
-    return Matrix{{xt::sum(gradient)()}};
-  }
-  if (rows) {
-    return xt::sum(gradient, {0}, xt::keep_dims | xt::evaluation_strategy::immediate);
-  }
-  return xt::sum(gradient, {1}, xt::keep_dims | xt::evaluation_strategy::immediate);
+  Matrix result(shape);
+  const Shape from = shape_of(gradient);
+  const double* g = gradient.data();
+  kernels::reduce_into({result, false}, from,
+                       [g, &from](std::size_t i, std::size_t j) { return g[i * from[1] + j]; });
+  return result;
 }
 
 Variable add(Variable a, Variable b) {
-  const Shape a_shape = a.shape();
-  const Shape b_shape = b.shape();
-  const Shape shape = broadcast_shape("add", a_shape, b_shape);
-
-  Matrix value = broadcast_apply(a.value(), b.value(), shape,
-                                 [](double u, double v) { return u + v; });
-
-  return a.tape().record("add", std::move(value), {a, b},
-                         [a_shape, b_shape](const Matrix& g, GradientSink& sink) {
-                           if (sink.needs(0)) sink.accumulate(0, sum_to_shape(g, a_shape));
-                           if (sink.needs(1)) sink.accumulate(1, sum_to_shape(g, b_shape));
-                         });
+  return record_binary("add", a, b, [](double u, double v) { return u + v; },
+                       [](const Matrix& g, GradientSink& sink) {
+                         const Shape shape = shape_of(g);
+                         const double* gradient = g.data();
+                         const auto dg = [gradient, &shape](std::size_t i, std::size_t j) {
+                           return gradient[i * shape[1] + j];
+                         };
+                         if (sink.needs(0)) kernels::reduce_into(sink.target(0), shape, dg);
+                         if (sink.needs(1)) kernels::reduce_into(sink.target(1), shape, dg);
+                       });
 }
 
 Variable subtract(Variable a, Variable b) {
-  const Shape a_shape = a.shape();
-  const Shape b_shape = b.shape();
-  const Shape shape = broadcast_shape("subtract", a_shape, b_shape);
-
-  Matrix value = broadcast_apply(a.value(), b.value(), shape,
-                                 [](double u, double v) { return u - v; });
-
-  return a.tape().record("subtract", std::move(value), {a, b},
-                         [a_shape, b_shape](const Matrix& g, GradientSink& sink) {
-                           if (sink.needs(0)) sink.accumulate(0, sum_to_shape(g, a_shape));
-                           if (sink.needs(1)) sink.accumulate(1, sum_to_shape(-g, b_shape));
-                         });
+  return record_binary("subtract", a, b, [](double u, double v) { return u - v; },
+                       [](const Matrix& g, GradientSink& sink) {
+                         const Shape shape = shape_of(g);
+                         const double* gradient = g.data();
+                         if (sink.needs(0)) {
+                           kernels::reduce_into(sink.target(0), shape,
+                                                [gradient, &shape](std::size_t i, std::size_t j) {
+                                                  return gradient[i * shape[1] + j];
+                                                });
+                         }
+                         if (sink.needs(1)) {
+                           kernels::reduce_into(sink.target(1), shape,
+                                                [gradient, &shape](std::size_t i, std::size_t j) {
+                                                  return -gradient[i * shape[1] + j];
+                                                });
+                         }
+                       });
 }
 
 Variable multiply(Variable a, Variable b) {
-  const Shape shape = broadcast_shape("multiply", a.shape(), b.shape());
-
-  Matrix value = broadcast_apply(a.value(), b.value(), shape,
-                                 [](double u, double v) { return u * v; });
-
-  // The closure keeps the handles, not copies: the tape owns both values.
-  return a.tape().record("multiply", std::move(value), {a, b},
-                         [a, b](const Matrix& g, GradientSink& sink) {
-                           if (sink.needs(0)) {
-                             sink.accumulate(0, sum_to_shape(g * b.value(), a.shape()));
-                           }
-                           if (sink.needs(1)) {
-                             sink.accumulate(1, sum_to_shape(g * a.value(), b.shape()));
-                           }
-                         });
+  // The backward function reads both values from the tape.
+  return record_binary("multiply", a, b, [](double u, double v) { return u * v; },
+                       [](const Matrix& g, GradientSink& sink) {
+                         const Shape shape = shape_of(g);
+                         const double* gradient = g.data();
+                         const BroadcastReader a_value(sink.input(0));
+                         const BroadcastReader b_value(sink.input(1));
+                         if (sink.needs(0)) {
+                           kernels::reduce_into(sink.target(0), shape,
+                                                [&](std::size_t i, std::size_t j) {
+                                                  return gradient[i * shape[1] + j] * b_value(i, j);
+                                                });
+                         }
+                         if (sink.needs(1)) {
+                           kernels::reduce_into(sink.target(1), shape,
+                                                [&](std::size_t i, std::size_t j) {
+                                                  return gradient[i * shape[1] + j] * a_value(i, j);
+                                                });
+                         }
+                       });
 }
 
 Variable divide(Variable a, Variable b) {
-  const Shape shape = broadcast_shape("divide", a.shape(), b.shape());
-
-  Matrix value = broadcast_apply(a.value(), b.value(), shape,
-                                 [](double u, double v) { return u / v; });
-
-  return a.tape().record("divide", std::move(value), {a, b},
-                         [a, b](const Matrix& g, GradientSink& sink) {
-                           const Matrix& denominator = b.value();
-                           if (sink.needs(0)) {
-                             sink.accumulate(0, sum_to_shape(g / denominator, a.shape()));
-                           }
-                           if (sink.needs(1)) {
-                             Matrix db = -g * a.value() / (denominator * denominator);
-                             sink.accumulate(1, sum_to_shape(db, b.shape()));
-                           }
-                         });
+  return record_binary("divide", a, b, [](double u, double v) { return u / v; },
+                       [](const Matrix& g, GradientSink& sink) {
+                         const Shape shape = shape_of(g);
+                         const double* gradient = g.data();
+                         const BroadcastReader numerator(sink.input(0));
+                         const BroadcastReader denominator(sink.input(1));
+                         if (sink.needs(0)) {
+                           kernels::reduce_into(sink.target(0), shape,
+                                                [&](std::size_t i, std::size_t j) {
+                                                  return gradient[i * shape[1] + j] /
+                                                         denominator(i, j);
+                                                });
+                         }
+                         if (sink.needs(1)) {
+                           // d(a / b)/db = -a / b^2
+                           kernels::reduce_into(sink.target(1), shape,
+                                                [&](std::size_t i, std::size_t j) {
+                                                  const double v = denominator(i, j);
+                                                  return -gradient[i * shape[1] + j] *
+                                                         numerator(i, j) / (v * v);
+                                                });
+                         }
+                       });
 }
 
 Variable scale(Variable a, double c) {
-  Matrix value = c * a.value();
+  Tape& tape = a.tape();
+  const Matrix& x = a.value();
 
-  return a.tape().record("scale", std::move(value), {a}, [c](const Matrix& g, GradientSink& sink) {
-    sink.accumulate(0, c * g);
+  Matrix value = tape.buffer(a.shape());
+  kernels::map(value, [&x, c](std::size_t k) { return c * x.data()[k]; });
+
+  return tape.record("scale", std::move(value), {a}, [c](const Matrix& g, GradientSink& sink) {
+    if (!sink.needs(0)) return;
+    const double* gradient = g.data();
+    kernels::write(sink.target(0), [gradient, c](std::size_t k) { return c * gradient[k]; });
   });
 }
 
 Variable add_scalar(Variable a, double c) {
-  Matrix value = a.value() + c;
+  Tape& tape = a.tape();
+  const double* x = a.value().data();
 
-  return a.tape().record("add_scalar", std::move(value), {a},
-                         [](const Matrix& g, GradientSink& sink) { sink.accumulate(0, g); });
+  Matrix value = tape.buffer(a.shape());
+  kernels::map(value, [x, c](std::size_t k) { return x[k] + c; });
+
+  return tape.record("add_scalar", std::move(value), {a}, [](const Matrix& g, GradientSink& sink) {
+    if (!sink.needs(0)) return;
+    const double* gradient = g.data();
+    kernels::write(sink.target(0), [gradient](std::size_t k) { return gradient[k]; });
+  });
 }
 
 Variable negate(Variable a) {
-  Matrix value = -a.value();
+  Tape& tape = a.tape();
+  const double* x = a.value().data();
 
-  return a.tape().record("negate", std::move(value), {a},
-                         [](const Matrix& g, GradientSink& sink) { sink.accumulate(0, -g); });
+  Matrix value = tape.buffer(a.shape());
+  kernels::map(value, [x](std::size_t k) { return -x[k]; });
+
+  return tape.record("negate", std::move(value), {a}, [](const Matrix& g, GradientSink& sink) {
+    if (!sink.needs(0)) return;
+    const double* gradient = g.data();
+    kernels::write(sink.target(0), [gradient](std::size_t k) { return -gradient[k]; });
+  });
 }
 
 }  // namespace autodiff

@@ -2,79 +2,123 @@
 
 #include <cmath>
 
-#include <xtensor/xmath.hpp>
+#include "autodiff/ops/kernels.hpp"
 
 namespace autodiff {
+namespace {
+
+// The logistic function, with e^-|x| so that it never overflows; the two
+// branches are the same function.
+double logistic(double v) {
+  const double e = std::exp(-std::abs(v));
+  return v >= 0.0 ? 1.0 / (1.0 + e) : e / (1.0 + e);
+}
+
+// Records function(x) elementwise as op `op`.
+template <typename Function>
+Variable record_unary(const char* op, Variable x, Function function, BackwardFunction backward) {
+  Tape& tape = x.tape();
+  const double* input = x.value().data();
+
+  Matrix value = tape.buffer(x.shape());
+  kernels::map(value, [input, &function](std::size_t k) { return function(input[k]); });
+
+  return tape.record(op, std::move(value), {x}, std::move(backward));
+}
+
+}  // namespace
 
 Matrix stable_sigmoid(const Matrix& x) {
-  // e^-|x| never overflows; the two branches are the same function.
   Matrix result(x.shape());
-  auto out = result.begin();
-  for (const double v : x) {
-    const double e = std::exp(-std::abs(v));
-    *out++ = v >= 0.0 ? 1.0 / (1.0 + e) : e / (1.0 + e);
-  }
+  const double* input = x.data();
+  kernels::map(result, [input](std::size_t k) { return logistic(input[k]); });
   return result;
 }
 
 Variable exp(Variable x) {
-  Matrix value = xt::exp(x.value());
-
-  return x.tape().record("exp", std::move(value), {x}, [](const Matrix& g, GradientSink& sink) {
-    sink.accumulate(0, g * sink.output());
-  });
+  return record_unary("exp", x, [](double v) { return std::exp(v); },
+                      [](const Matrix& g, GradientSink& sink) {
+                        if (!sink.needs(0)) return;
+                        const double* gradient = g.data();
+                        const double* output = sink.output().data();
+                        kernels::write(sink.target(0), [gradient, output](std::size_t k) {
+                          return gradient[k] * output[k];
+                        });
+                      });
 }
 
 Variable log(Variable x) {
-  Matrix value = xt::log(x.value());
-
-  return x.tape().record("log", std::move(value), {x}, [x](const Matrix& g, GradientSink& sink) {
-    sink.accumulate(0, g / x.value());
-  });
+  return record_unary("log", x, [](double v) { return std::log(v); },
+                      [](const Matrix& g, GradientSink& sink) {
+                        if (!sink.needs(0)) return;
+                        const double* gradient = g.data();
+                        const double* input = sink.input(0).data();
+                        kernels::write(sink.target(0), [gradient, input](std::size_t k) {
+                          return gradient[k] / input[k];
+                        });
+                      });
 }
 
 Variable tanh(Variable x) {
-  Matrix value = xt::tanh(x.value());
-
-  return x.tape().record("tanh", std::move(value), {x}, [](const Matrix& g, GradientSink& sink) {
-    const Matrix& t = sink.output();
-    sink.accumulate(0, g * (1.0 - t * t));
-  });
+  return record_unary("tanh", x, [](double v) { return std::tanh(v); },
+                      [](const Matrix& g, GradientSink& sink) {
+                        if (!sink.needs(0)) return;
+                        const double* gradient = g.data();
+                        const double* t = sink.output().data();
+                        kernels::write(sink.target(0), [gradient, t](std::size_t k) {
+                          return gradient[k] * (1.0 - t[k] * t[k]);
+                        });
+                      });
 }
 
 Variable sigmoid(Variable x) {
-  Matrix value = stable_sigmoid(x.value());
-
-  return x.tape().record("sigmoid", std::move(value), {x},
-                         [](const Matrix& g, GradientSink& sink) {
-                           const Matrix& s = sink.output();
-                           sink.accumulate(0, g * s * (1.0 - s));
-                         });
+  return record_unary("sigmoid", x, logistic, [](const Matrix& g, GradientSink& sink) {
+    if (!sink.needs(0)) return;
+    const double* gradient = g.data();
+    const double* s = sink.output().data();
+    kernels::write(sink.target(0), [gradient, s](std::size_t k) {
+      return gradient[k] * s[k] * (1.0 - s[k]);
+    });
+  });
 }
 
 Variable relu(Variable x) {
-  Matrix value = xt::maximum(x.value(), 0.0);
-
-  return x.tape().record("relu", std::move(value), {x}, [x](const Matrix& g, GradientSink& sink) {
-    sink.accumulate(0, xt::where(x.value() > 0.0, g, 0.0));
-  });
+  // v > 0 ? v : 0 maps NaN to 0, as xt::maximum(x, 0.0) did.
+  return record_unary("relu", x, [](double v) { return v > 0.0 ? v : 0.0; },
+                      [](const Matrix& g, GradientSink& sink) {
+                        if (!sink.needs(0)) return;
+                        const double* gradient = g.data();
+                        const double* input = sink.input(0).data();
+                        kernels::write(sink.target(0), [gradient, input](std::size_t k) {
+                          return input[k] > 0.0 ? gradient[k] : 0.0;
+                        });
+                      });
 }
 
 Variable softplus(Variable x) {
-  Matrix value = xt::maximum(x.value(), 0.0) + xt::log1p(xt::exp(-xt::abs(x.value())));
-
-  return x.tape().record("softplus", std::move(value), {x},
-                         [x](const Matrix& g, GradientSink& sink) {
-                           sink.accumulate(0, g * stable_sigmoid(x.value()));
-                         });
+  return record_unary(
+      "softplus", x,
+      [](double v) { return (v > 0.0 ? v : 0.0) + std::log1p(std::exp(-std::abs(v))); },
+      [](const Matrix& g, GradientSink& sink) {
+        if (!sink.needs(0)) return;
+        const double* gradient = g.data();
+        const double* input = sink.input(0).data();
+        kernels::write(sink.target(0), [gradient, input](std::size_t k) {
+          return gradient[k] * logistic(input[k]);
+        });
+      });
 }
 
 Variable square(Variable x) {
-  Matrix value = x.value() * x.value();
-
-  return x.tape().record("square", std::move(value), {x}, [x](const Matrix& g, GradientSink& sink) {
-    sink.accumulate(0, 2.0 * g * x.value());
-  });
+  return record_unary("square", x, [](double v) { return v * v; },
+                      [](const Matrix& g, GradientSink& sink) {
+                        if (!sink.needs(0)) return;
+                        const double* gradient = g.data();
+                        const double* input = sink.input(0).data();
+                        kernels::write(sink.target(0), [gradient, input](std::size_t k) {
+                          return 2.0 * gradient[k] * input[k];
+                        });
+                      });
 }
 
 }  // namespace autodiff

@@ -33,6 +33,36 @@ Matrix gemm(const Matrix& a, const Matrix& b, bool transpose_a, bool transpose_b
   return result;
 }
 
+void gemm_into(const Matrix& a, const Matrix& b, Matrix& result, bool transpose_a,
+               bool transpose_b, double beta) {
+  const std::size_t rows = transpose_a ? a.shape(1) : a.shape(0);
+  const std::size_t cols = transpose_b ? b.shape(0) : b.shape(1);
+  const std::size_t inner = transpose_a ? a.shape(0) : a.shape(1);
+  const std::size_t b_inner = transpose_b ? b.shape(1) : b.shape(0);
+  if (inner != b_inner) {
+    throw shape_error("gemm_into", "inner sizes of op(a) and op(b) differ", shape_of(a),
+                      shape_of(b));
+  }
+  if (shape_of(result) != Shape{rows, cols}) {
+    throw shape_error("gemm_into", "result must have the shape [rows of op(a), cols of op(b)]",
+                      Shape{rows, cols}, shape_of(result));
+  }
+
+  // BLAS rejects a leading dimension of 0. An empty inner size makes the
+  // product zero, so only the beta scaling is left.
+  if (rows == 0 || cols == 0) {
+    return;
+  }
+  if (inner == 0) {
+    double* data = result.data();
+    for (std::size_t k = 0; k < result.size(); ++k) {
+      data[k] = beta == 0.0 ? 0.0 : beta * data[k];
+    }
+    return;
+  }
+  xt::blas::gemm(a, b, result, transpose_a, transpose_b, 1.0, beta);
+}
+
 Variable matmul(Variable a, Variable b) {
   const Shape a_shape = a.shape();
   const Shape b_shape = b.shape();
@@ -40,14 +70,23 @@ Variable matmul(Variable a, Variable b) {
     throw shape_error("matmul", "inner sizes differ ([n, k] · [k, m] expected)", a_shape,
                       b_shape);
   }
+  Tape& tape = a.tape();
 
-  Matrix value = gemm(a.value(), b.value());  // [n, m]
+  Matrix value = tape.buffer({a_shape[0], b_shape[1]});  // [n, m]
+  gemm_into(a.value(), b.value(), value, false, false, 0.0);
 
-  return a.tape().record("matmul", std::move(value), {a, b},
-                         [a, b](const Matrix& g, GradientSink& sink) {
-                           if (sink.needs(0)) sink.accumulate(0, gemm(g, b.value(), false, true));
-                           if (sink.needs(1)) sink.accumulate(1, gemm(a.value(), g, true, false));
-                         });
+  // Each gradient is one dgemm written into the input's gradient array;
+  // beta = 1 adds to a partial gradient.
+  return tape.record("matmul", std::move(value), {a, b}, [](const Matrix& g, GradientSink& sink) {
+    if (sink.needs(0)) {
+      const GradientTarget target = sink.target(0);
+      gemm_into(g, sink.input(1), target.gradient, false, true, target.accumulate ? 1.0 : 0.0);
+    }
+    if (sink.needs(1)) {
+      const GradientTarget target = sink.target(1);
+      gemm_into(sink.input(0), g, target.gradient, true, false, target.accumulate ? 1.0 : 0.0);
+    }
+  });
 }
 
 }  // namespace autodiff

@@ -1,10 +1,9 @@
 #include "autodiff/ops/reductions.hpp"
 
+#include <cmath>
 #include <string>
 
-#include <xtensor/xbroadcast.hpp>
-#include <xtensor/xmath.hpp>
-#include <xtensor/xreducer.hpp>
+#include "autodiff/ops/kernels.hpp"
 
 namespace autodiff {
 namespace {
@@ -22,117 +21,248 @@ void check_not_empty(const char* op, const Shape& shape) {
   }
 }
 
-Matrix sum_along(const Matrix& x, std::size_t axis) {
-  // xtensor's reducers fault on empty arrays, and the sum over nothing is 0.
-  if (x.size() == 0) {
-    Shape shape = shape_of(x);
-    shape[axis] = 1;
-    return xt::zeros<double>(shape);
+// The lines that a reduction along `axis` collapses: the rows for axis 1, the
+// columns for axis 0. Element k of line l sits at l * line_step + k * step of
+// the row-major storage, and the result of line l at flat index l.
+struct Lines {
+  std::size_t count;
+  std::size_t length;
+  std::size_t line_step;
+  std::size_t step;
+};
+
+Lines lines_along(const Shape& shape, std::size_t axis) {
+  return axis == 1 ? Lines{shape[0], shape[1], shape[1], 1} : Lines{shape[1], shape[0], 1, shape[1]};
+}
+
+Shape reduced_shape(Shape shape, std::size_t axis) {
+  shape[axis] = 1;
+  return shape;
+}
+
+// Calls visit(line, offset) for every element of `lines`, line by line.
+template <typename Visit>
+void for_each_element(const Lines& lines, Visit visit) {
+  for (std::size_t line = 0; line < lines.count; ++line) {
+    for (std::size_t k = 0; k < lines.length; ++k) {
+      visit(line, line * lines.line_step + k * lines.step);
+    }
   }
-  return xt::sum(x, {axis}, xt::keep_dims | xt::evaluation_strategy::immediate);
 }
 
-Matrix max_along(const Matrix& x, std::size_t axis) {
-  return xt::amax(x, {axis}, xt::keep_dims | xt::evaluation_strategy::immediate);
+// Writes the sum of each line of x into `out`, [count] elements; 0 for an
+// empty line.
+void sum_lines(const double* x, const Lines& lines, double* out) {
+  std::fill(out, out + lines.count, 0.0);
+  for_each_element(lines, [x, out](std::size_t line, std::size_t at) { out[line] += x[at]; });
 }
 
-// log sum exp along `axis` of a non-empty array, shifted by the maximum. A row
-// of -inf gives -inf, not NaN.
-Matrix stable_logsumexp(const Matrix& x, std::size_t axis) {
-  Matrix shift = max_along(x, axis);
-  shift = xt::where(xt::isfinite(shift), shift, 0.0);
-  return shift + xt::log(sum_along(xt::exp(x - shift), axis));
+// Writes log sum exp of each line of x into `out`, shifted by the line's
+// maximum. A line of -inf gives -inf, not NaN, because a non-finite maximum
+// is replaced by 0.
+void logsumexp_lines(const double* x, const Lines& lines, double* out) {
+  for (std::size_t line = 0; line < lines.count; ++line) {
+    const double* first = x + line * lines.line_step;
+    double maximum = first[0];
+    for (std::size_t k = 1; k < lines.length; ++k) {
+      const double v = first[k * lines.step];
+      maximum = maximum > v ? maximum : v;
+    }
+    const double shift = std::isfinite(maximum) ? maximum : 0.0;
+
+    double sum = 0.0;
+    for (std::size_t k = 0; k < lines.length; ++k) {
+      sum += std::exp(first[k * lines.step] - shift);
+    }
+    out[line] = shift + std::log(sum);
+  }
+}
+
+// Records a reduction of x along `axis` whose backward function broadcasts
+// g / divisor back over each line.
+Variable record_line_sum(const char* op, Variable x, std::size_t axis, double divisor) {
+  const Shape shape = x.shape();
+  const Lines lines = lines_along(shape, axis);
+  Tape& tape = x.tape();
+
+  Matrix value = tape.buffer(reduced_shape(shape, axis));
+  sum_lines(x.value().data(), lines, value.data());
+  if (divisor != 1.0) {
+    kernels::map(value, [&value, divisor](std::size_t k) { return value.data()[k] / divisor; });
+  }
+
+  return tape.record(op, std::move(value), {x},
+                     [lines, divisor](const Matrix& g, GradientSink& sink) {
+                       if (!sink.needs(0)) return;
+                       GradientTarget target = sink.target(0);
+                       double* dx = target.gradient.data();
+                       const double* gradient = g.data();
+                       for_each_element(lines, [&](std::size_t line, std::size_t at) {
+                         const double share = gradient[line] / divisor;
+                         dx[at] = target.accumulate ? dx[at] + share : share;
+                       });
+                     });
 }
 
 }  // namespace
 
 Variable sum(Variable x) {
   const Shape shape = x.shape();
+  const double* data = x.value().data();
+  Tape& tape = x.tape();
 
-  Matrix value{{x.value().size() == 0 ? 0.0 : xt::sum(x.value())()}};
+  double total = 0.0;
+  for (std::size_t k = 0; k < shape[0] * shape[1]; ++k) {
+    total += data[k];
+  }
+  Matrix value = tape.buffer({1, 1});
+  value(0, 0) = total;
 
-  return x.tape().record("sum", std::move(value), {x},
-                         [shape](const Matrix& g, GradientSink& sink) {
-                           sink.accumulate(0, xt::broadcast(g, shape));
-                         });
+  return tape.record("sum", std::move(value), {x}, [](const Matrix& g, GradientSink& sink) {
+    if (!sink.needs(0)) return;
+    const double share = g(0, 0);
+    kernels::write(sink.target(0), [share](std::size_t) { return share; });
+  });
 }
 
 Variable sum(Variable x, std::size_t axis) {
   check_axis("sum", axis);
-  const Shape shape = x.shape();
-
-  Matrix value = sum_along(x.value(), axis);
-
-  return x.tape().record("sum", std::move(value), {x},
-                         [shape](const Matrix& g, GradientSink& sink) {
-                           sink.accumulate(0, xt::broadcast(g, shape));
-                         });
+  return record_line_sum("sum", x, axis, 1.0);
 }
 
 Variable mean(Variable x) {
   const Shape shape = x.shape();
   check_not_empty("mean", shape);
   const double count = static_cast<double>(shape[0] * shape[1]);
+  const double* data = x.value().data();
+  Tape& tape = x.tape();
 
-  Matrix value{{xt::sum(x.value())() / count}};
+  double total = 0.0;
+  for (std::size_t k = 0; k < shape[0] * shape[1]; ++k) {
+    total += data[k];
+  }
+  Matrix value = tape.buffer({1, 1});
+  value(0, 0) = total / count;
 
-  return x.tape().record("mean", std::move(value), {x},
-                         [shape, count](const Matrix& g, GradientSink& sink) {
-                           sink.accumulate(0, xt::broadcast(g / count, shape));
-                         });
+  return tape.record("mean", std::move(value), {x}, [count](const Matrix& g, GradientSink& sink) {
+    if (!sink.needs(0)) return;
+    const double share = g(0, 0) / count;
+    kernels::write(sink.target(0), [share](std::size_t) { return share; });
+  });
 }
 
 Variable mean(Variable x, std::size_t axis) {
   check_axis("mean", axis);
   const Shape shape = x.shape();
   check_not_empty("mean", shape);
-  const double count = static_cast<double>(shape[axis]);
-
-  Matrix value = sum_along(x.value(), axis) / count;
-
-  return x.tape().record("mean", std::move(value), {x},
-                         [shape, count](const Matrix& g, GradientSink& sink) {
-                           sink.accumulate(0, xt::broadcast(g / count, shape));
-                         });
+  return record_line_sum("mean", x, axis, static_cast<double>(shape[axis]));
 }
 
 Variable logsumexp(Variable x, std::size_t axis) {
   check_axis("logsumexp", axis);
-  check_not_empty("logsumexp", x.shape());
+  const Shape shape = x.shape();
+  check_not_empty("logsumexp", shape);
+  const Lines lines = lines_along(shape, axis);
+  Tape& tape = x.tape();
 
-  Matrix value = stable_logsumexp(x.value(), axis);
+  Matrix value = tape.buffer(reduced_shape(shape, axis));
+  logsumexp_lines(x.value().data(), lines, value.data());
 
-  return x.tape().record("logsumexp", std::move(value), {x},
-                         [x](const Matrix& g, GradientSink& sink) {
-                           // softmax = exp(x - logsumexp(x)), never above 1.
-                           sink.accumulate(0, g * xt::exp(x.value() - sink.output()));
-                         });
+  return tape.record("logsumexp", std::move(value), {x},
+                     [lines](const Matrix& g, GradientSink& sink) {
+                       if (!sink.needs(0)) return;
+                       // softmax = exp(x - logsumexp(x)), never above 1.
+                       const double* input = sink.input(0).data();
+                       const double* result = sink.output().data();
+                       const double* gradient = g.data();
+                       GradientTarget target = sink.target(0);
+                       double* dx = target.gradient.data();
+                       for_each_element(lines, [&](std::size_t line, std::size_t at) {
+                         const double share = gradient[line] * std::exp(input[at] - result[line]);
+                         dx[at] = target.accumulate ? dx[at] + share : share;
+                       });
+                     });
 }
 
 Variable softmax(Variable x, std::size_t axis) {
   check_axis("softmax", axis);
-  check_not_empty("softmax", x.shape());
+  const Shape shape = x.shape();
+  check_not_empty("softmax", shape);
+  const Lines lines = lines_along(shape, axis);
+  Tape& tape = x.tape();
+  const double* input = x.value().data();
 
-  Matrix value = xt::exp(x.value() - stable_logsumexp(x.value(), axis));
+  Matrix normalizers = tape.buffer(reduced_shape(shape, axis));
+  logsumexp_lines(input, lines, normalizers.data());
+  Matrix value = tape.buffer(shape);
+  double* s = value.data();
+  for_each_element(lines, [&](std::size_t line, std::size_t at) {
+    s[at] = std::exp(input[at] - normalizers.data()[line]);
+  });
+  tape.recycle(std::move(normalizers));
 
-  return x.tape().record("softmax", std::move(value), {x},
-                         [axis](const Matrix& g, GradientSink& sink) {
-                           const Matrix& s = sink.output();
-                           sink.accumulate(0, s * (g - sum_along(g * s, axis)));
-                         });
+  return tape.record("softmax", std::move(value), {x},
+                     [lines](const Matrix& g, GradientSink& sink) {
+                       if (!sink.needs(0)) return;
+                       // dx = s * (g - sum_k g_k s_k), one sum per line.
+                       const double* output = sink.output().data();
+                       const double* gradient = g.data();
+                       GradientTarget target = sink.target(0);
+                       double* dx = target.gradient.data();
+                       for (std::size_t line = 0; line < lines.count; ++line) {
+                         const std::size_t first = line * lines.line_step;
+                         double dot = 0.0;
+                         for (std::size_t k = 0; k < lines.length; ++k) {
+                           const std::size_t at = first + k * lines.step;
+                           dot += gradient[at] * output[at];
+                         }
+                         for (std::size_t k = 0; k < lines.length; ++k) {
+                           const std::size_t at = first + k * lines.step;
+                           const double share = output[at] * (gradient[at] - dot);
+                           dx[at] = target.accumulate ? dx[at] + share : share;
+                         }
+                       }
+                     });
 }
 
 Variable log_softmax(Variable x, std::size_t axis) {
   check_axis("log_softmax", axis);
-  check_not_empty("log_softmax", x.shape());
+  const Shape shape = x.shape();
+  check_not_empty("log_softmax", shape);
+  const Lines lines = lines_along(shape, axis);
+  Tape& tape = x.tape();
+  const double* input = x.value().data();
 
-  Matrix value = x.value() - stable_logsumexp(x.value(), axis);
+  Matrix normalizers = tape.buffer(reduced_shape(shape, axis));
+  logsumexp_lines(input, lines, normalizers.data());
+  Matrix value = tape.buffer(shape);
+  double* out = value.data();
+  for_each_element(lines, [&](std::size_t line, std::size_t at) {
+    out[at] = input[at] - normalizers.data()[line];
+  });
+  tape.recycle(std::move(normalizers));
 
-  return x.tape().record("log_softmax", std::move(value), {x},
-                         [axis](const Matrix& g, GradientSink& sink) {
-                           const Matrix softmax_value = xt::exp(sink.output());
-                           sink.accumulate(0, g - softmax_value * sum_along(g, axis));
-                         });
+  return tape.record("log_softmax", std::move(value), {x},
+                     [lines](const Matrix& g, GradientSink& sink) {
+                       if (!sink.needs(0)) return;
+                       // dx = g - softmax(x) * sum_k g_k, one sum per line.
+                       const double* output = sink.output().data();
+                       const double* gradient = g.data();
+                       GradientTarget target = sink.target(0);
+                       double* dx = target.gradient.data();
+                       for (std::size_t line = 0; line < lines.count; ++line) {
+                         const std::size_t first = line * lines.line_step;
+                         double total = 0.0;
+                         for (std::size_t k = 0; k < lines.length; ++k) {
+                           total += gradient[first + k * lines.step];
+                         }
+                         for (std::size_t k = 0; k < lines.length; ++k) {
+                           const std::size_t at = first + k * lines.step;
+                           const double share = gradient[at] - std::exp(output[at]) * total;
+                           dx[at] = target.accumulate ? dx[at] + share : share;
+                         }
+                       }
+                     });
 }
 
 }  // namespace autodiff

@@ -2,8 +2,7 @@
 
 #include <stdexcept>
 
-#include "autodiff/ops/arithmetic.hpp"
-#include "autodiff/ops/linalg.hpp"
+#include "autodiff/ops/fused.hpp"
 #include "nn/layers/initializers.hpp"
 
 namespace nn {
@@ -22,7 +21,7 @@ Variable Dense::forward(Variable input) {
   }
 
   autodiff::Tape& tape = input.tape();
-  return autodiff::matmul(input, tape.parameter(weights_)) + tape.parameter(bias_);
+  return autodiff::affine(input, tape.parameter(weights_), tape.parameter(bias_));
 }
 
 std::string Dense::describe() const {

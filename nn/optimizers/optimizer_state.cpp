@@ -1,5 +1,7 @@
 #include "nn/optimizers/optimizer_state.hpp"
 
+#include <algorithm>
+#include <cstdint>
 #include <span>
 #include <string>
 #include <vector>

@@ -9,8 +9,9 @@
 
 namespace nn {
 
-// Returns {"type": "sgd" | "adam", "arrays": [[...], ...], "steps": n} with
-// the state arrays in parameter order. Throws std::invalid_argument for an
+// Returns {"type": "sgd", "velocities": [...]} or {"type": "adam",
+// "first_moments": [...], "second_moments": [...], "steps": n}, with one
+// array per parameter in list order. Throws std::invalid_argument for an
 // optimizer type other than Sgd and Adam.
 // NOTE: a new optimizer type needs a branch here to be checkpointed.
 nlohmann::json optimizer_state_to_json(const Optimizer& optimizer);

@@ -57,14 +57,24 @@ struct DecayProducts {
 DecayProducts decay_to_massless_pair(const Particle& parent, double cos_theta_star,
                                      double phi_star);
 
-// Generates the final particles of one hard event. For a W boson: p_T, y
-// and φ as in the options, mass from the truncated Breit-Wigner, isotropic
-// decay to a quark pair in the rest frame (W polarization is ignored), and
-// each quark showered with the quark-pair separation ΔR as its maximum
-// angle, because the pair is a colour singlet. For QCD: one gluon
-// (probability gluon_fraction) or quark with p_T, y and φ as in the options,
-// showered up to qcd_max_angle. Throws std::invalid_argument for invalid
-// options.
+// Generates the final particles of one hard event.
+//
+// W boson: p_T, y and φ as in the options, mass from the truncated
+// Breit-Wigner, isotropic decay to a quark pair in the rest frame (W
+// polarization is ignored), each quark showered with the pair's separation
+// ΔR as its maximum angle (the pair is a colour singlet), and then each
+// quark's jet boosted as a whole in the W rest frame so that the two jets
+// are back to back with total four-momentum exactly that of the W. When the
+// two jets are heavier than the W the showers are redrawn.
+//
+// QCD: one gluon (probability gluon_fraction) or quark with p_T, y and φ as
+// in the options, showered up to qcd_max_angle. The particles' p_T sum is the
+// parton's p_T; their mass comes from the shower, with the recoil against
+// the rest of the event not simulated.
+//
+// Throws std::invalid_argument for invalid options, and std::runtime_error
+// when 1000 W shower attempts in a row give jets heavier than the W (not
+// seen with the default options).
 std::vector<Particle> generate_hard_event(JetOrigin origin, const HardProcessOptions& hard,
                                           const ShowerOptions& shower, nn::Rng& rng);
 

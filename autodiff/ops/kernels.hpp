@@ -1,0 +1,95 @@
+#pragma once
+
+// Loops shared by the ops: elementwise maps over raw storage and in-place
+// gradient writes. Plain loops over row-major storage, because xtensor's
+// generic expression assignment walks a stepper per element and is several
+// times slower on the small arrays of these networks.
+
+#include <algorithm>
+#include <cstddef>
+
+#include "autodiff/matrix.hpp"
+#include "autodiff/tape.hpp"
+
+namespace autodiff::kernels {
+
+// Fills `out` with f(k) for every flat index k of an array of out.size()
+// elements.
+template <typename Function>
+void map(Matrix& out, Function f) {
+  double* data = out.data();
+  const std::size_t count = out.size();
+  for (std::size_t k = 0; k < count; ++k) {
+    data[k] = f(k);
+  }
+}
+
+// Writes f(k) into a gradient array of the input's shape: overwrites it or
+// adds to the partial gradient it holds, as the target says.
+template <typename Function>
+void write(GradientTarget target, Function f) {
+  double* data = target.gradient.data();
+  const std::size_t count = target.gradient.size();
+  if (target.accumulate) {
+    for (std::size_t k = 0; k < count; ++k) {
+      data[k] += f(k);
+    }
+  } else {
+    for (std::size_t k = 0; k < count; ++k) {
+      data[k] = f(k);
+    }
+  }
+}
+
+// Row and column steps that read an array as if broadcast to a larger shape:
+// 0 on an axis of size 1, so that the one row or column repeats.
+struct BroadcastStrides {
+  std::size_t row;
+  std::size_t col;
+};
+
+inline BroadcastStrides broadcast_strides(const Matrix& array) {
+  const std::size_t row = array.shape(0) == 1 ? 0 : array.shape(1);
+  const std::size_t col = array.shape(1) == 1 ? 0 : 1;
+  return {row, col};
+}
+
+// For every (i, j) of `shape`, adds f(i, j) into the element of the target
+// that broadcasting maps to (i, j): the adjoint of broadcasting the target's
+// array to `shape`, which sums over the broadcast axes. Overwrites the target
+// first unless it accumulates.
+template <typename Function>
+void reduce_into(GradientTarget target, const Shape& shape, Function f) {
+  Matrix& gradient = target.gradient;
+  double* out = gradient.data();
+
+  if (shape_of(gradient) == shape) {
+    if (target.accumulate) {
+      for (std::size_t i = 0; i < shape[0]; ++i) {
+        for (std::size_t j = 0; j < shape[1]; ++j) {
+          out[i * shape[1] + j] += f(i, j);
+        }
+      }
+    } else {
+      for (std::size_t i = 0; i < shape[0]; ++i) {
+        for (std::size_t j = 0; j < shape[1]; ++j) {
+          out[i * shape[1] + j] = f(i, j);
+        }
+      }
+    }
+    return;
+  }
+
+  if (!target.accumulate) {
+    std::fill(out, out + gradient.size(), 0.0);
+  }
+  const BroadcastStrides strides = broadcast_strides(gradient);
+  for (std::size_t i = 0; i < shape[0]; ++i) {
+    double* line = out + i * strides.row;
+    for (std::size_t j = 0; j < shape[1]; ++j) {
+      line[j * strides.col] += f(i, j);
+    }
+  }
+}
+
+}  // namespace autodiff::kernels

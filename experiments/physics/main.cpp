@@ -1,0 +1,368 @@
+// The jet-tagging study of adversarial pivoting (Louppe, Kagan and Cranmer,
+// NeurIPS 2017, section 5.2): W against QCD jets with pileup as a categorical
+// nuisance. For each lambda in {0 trained on Z = 0 only, 0, 1, 10, 500} and
+// several seeds, train a classifier against a categorical adversary on the
+// background, then compare the approximate median significance (AMS) of
+// cuts on its score.
+
+#include <algorithm>
+#include <atomic>
+#include <cmath>
+#include <cstdio>
+#include <iostream>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+#include "autodiff/ops/linalg.hpp"
+#include "experiments/common/progress.hpp"
+#include "experiments/common/result_folder.hpp"
+#include "experiments/physics/data/cache.hpp"
+#include "experiments/physics/study.hpp"
+#include "nn/data/split.hpp"
+#include "nn/data/standardizer.hpp"
+#include "nn/io/atomic_file.hpp"
+#include "pivot/categorical_adversary.hpp"
+#include "pivot/metrics.hpp"
+
+namespace {
+
+struct Config {
+  std::string preset = "quick";
+  std::size_t train_samples = 0;
+  std::size_t validation_samples = 0;
+  std::size_t test_samples = 0;
+  std::size_t seeds = 5;
+  std::size_t jobs = 2;
+  std::uint64_t data_seed = 1;
+  std::string cache = "results/cache/jets";
+  std::string out = "results/physics";
+  bool overwrite = false;
+  physics::StudySettings settings;
+};
+
+// One entry of the lambda scan.
+struct Variant {
+  std::string label;
+  double lambda;
+  bool nuisance_free;
+};
+
+const std::vector<Variant> variants = {{"lambda=0, Z=0 only", 0.0, true},
+                                       {"lambda=0", 0.0, false},
+                                       {"lambda=1", 1.0, false},
+                                       {"lambda=10", 10.0, false},
+                                       {"lambda=500", 500.0, false}};
+
+// Fills every setting that the user did not give from the preset.
+void apply_preset(Config& config, const CLI::App& app) {
+  const bool paper = config.preset == "paper";
+  auto unset = [&](const char* option) { return app.get_option(option)->count() == 0; };
+  auto& s = config.settings;
+
+  if (unset("--train-samples")) config.train_samples = paper ? 150000 : 30000;
+  if (unset("--validation-samples")) config.validation_samples = paper ? 10000 : 2000;
+  if (unset("--test-samples")) config.test_samples = paper ? 50000 : 20000;
+  if (unset("--iterations")) s.iterations = paper ? 1000 : 100;
+  if (unset("--pretrain-classifier-epochs")) s.pretrain_classifier_epochs = paper ? 20 : 5;
+  if (unset("--pretrain-adversary-epochs")) s.pretrain_adversary_epochs = paper ? 20 : 5;
+}
+
+nlohmann::json to_json(const Config& config) {
+  const auto& s = config.settings;
+  return {{"preset", config.preset},
+          {"train_samples", config.train_samples},
+          {"validation_samples", config.validation_samples},
+          {"test_samples", config.test_samples},
+          {"seeds", config.seeds},
+          {"jobs", config.jobs},
+          {"data_seed", config.data_seed},
+          {"cache", config.cache},
+          {"out", config.out},
+          {"hidden_units", s.hidden_units},
+          {"pretrain_classifier_epochs", s.pretrain_classifier_epochs},
+          {"pretrain_classifier_learning_rate", s.pretrain_classifier_learning_rate},
+          {"pretrain_classifier_batch", s.pretrain_classifier_batch},
+          {"pretrain_adversary_epochs", s.pretrain_adversary_epochs},
+          {"pretrain_adversary_batch", s.pretrain_adversary_batch},
+          {"iterations", s.iterations},
+          {"batch_size", s.batch_size},
+          {"learning_rate", s.learning_rate}};
+}
+
+void add_options(CLI::App& app, Config& config) {
+  auto& s = config.settings;
+  app.add_option("--preset", config.preset,
+                 "quick: reduced sizes that finish in minutes on two cores; paper: the paper's "
+                 "sizes (150000 training jets, T = 1000, 20 pretraining epochs)")
+      ->check(CLI::IsMember({"quick", "paper"}))
+      ->capture_default_str();
+  app.add_option("--train-samples", config.train_samples, "training jets (default: preset)")
+      ->check(CLI::PositiveNumber);
+  app.add_option("--validation-samples", config.validation_samples,
+                 "validation jets, evaluated after every iteration (default: preset)")
+      ->check(CLI::PositiveNumber);
+  app.add_option("--test-samples", config.test_samples,
+                 "independent test jets for the AMS (default: preset)")
+      ->check(CLI::PositiveNumber);
+  app.add_option("--iterations", s.iterations,
+                 "adversarial iterations T; each trains r for one epoch over Y = 0 "
+                 "(default: preset)")
+      ->check(CLI::PositiveNumber);
+  app.add_option("--pretrain-classifier-epochs", s.pretrain_classifier_epochs,
+                 "epochs of Adam pretraining of f (default: preset)")
+      ->check(CLI::PositiveNumber);
+  app.add_option("--pretrain-adversary-epochs", s.pretrain_adversary_epochs,
+                 "epochs of SGD pretraining of r on Y = 0 (default: preset)")
+      ->check(CLI::PositiveNumber);
+  app.add_option("--hidden-units", s.hidden_units, "width of the 3 hidden layers of f and r")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  app.add_option("--learning-rate", s.learning_rate, "SGD learning rate of the adversarial phase")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  app.add_option("--batch-size", s.batch_size, "minibatch size M of the adversarial phase")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  app.add_option("--seeds", config.seeds, "training seeds per lambda (1, 2, ..., N)")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  app.add_option("--jobs", config.jobs, "runs trained at the same time, one thread each")
+      ->check(CLI::Range(1, 64))
+      ->capture_default_str();
+  app.add_option("--data-seed", config.data_seed, "seed of the jet simulation and of the split")
+      ->capture_default_str();
+  app.add_option("--cache", config.cache, "folder of cached simulated data sets")
+      ->capture_default_str();
+  app.add_option("--out", config.out, "output folder, created by the run")->capture_default_str();
+  app.add_flag("--overwrite", config.overwrite, "replace the output folder if it exists");
+}
+
+// Mean and sample standard deviation of the finite values; NaN when none.
+std::pair<double, double> mean_and_std(const std::vector<double>& values) {
+  std::vector<double> finite;
+  std::copy_if(values.begin(), values.end(), std::back_inserter(finite),
+               [](double v) { return std::isfinite(v); });
+  if (finite.empty()) return {std::nan(""), std::nan("")};
+
+  double mean = 0.0;
+  for (const double v : finite) mean += v;
+  mean /= static_cast<double>(finite.size());
+  double square_sum = 0.0;
+  for (const double v : finite) square_sum += (v - mean) * (v - mean);
+  const double variance =
+      finite.size() > 1 ? square_sum / static_cast<double>(finite.size() - 1) : 0.0;
+  return {mean, std::sqrt(variance)};
+}
+
+std::string format(double value) {
+  char buffer[32];
+  std::snprintf(buffer, sizeof buffer, "%.6g", value);
+  return buffer;
+}
+
+int run(const Config& config, experiments::ResultFolder& folder) {
+  autodiff::set_blas_threads(1);
+  std::printf("physics: %s\n", to_json(config).dump().c_str());
+  std::printf("physics: data seed %llu, training seeds 1..%zu\n",
+              static_cast<unsigned long long>(config.data_seed), config.seeds);
+  experiments::Stopwatch total_time;
+  nlohmann::json seconds;
+
+  // Data: simulated once per configuration and cached on disk.
+  experiments::Stopwatch phase_time;
+  const std::size_t total_samples =
+      config.train_samples + config.validation_samples + config.test_samples;
+  const physics::JetSimulationOptions simulation;
+  experiments::Stopwatch generation_clock;
+  const auto cached = physics::load_or_generate_jet_dataset(
+      config.cache, simulation, total_samples, config.data_seed,
+      [&](std::size_t done, std::size_t total) {
+        if (done % 5000 == 0 || done == total) {
+          const double elapsed = generation_clock.seconds();
+          std::fprintf(stderr, "[simulate jets] %zu/%zu  elapsed %.1fs, about %.1fs left\n", done,
+                       total, elapsed,
+                       elapsed / static_cast<double>(done) * static_cast<double>(total - done));
+        }
+      });
+  std::printf("physics: %zu jets %s %s\n", cached.data.size(),
+              cached.loaded_from_cache ? "loaded from" : "simulated and cached in",
+              cached.file.string().c_str());
+  seconds["data"] = phase_time.seconds();
+
+  // Split stratified by (y, z), then standardize with training statistics.
+  nn::Rng split_rng(config.data_seed);
+  const double held_out = static_cast<double>(config.validation_samples + config.test_samples) /
+                          static_cast<double>(total_samples);
+  auto [train, rest] = nn::split_stratified(cached.data, held_out, split_rng);
+  const double validation_share = static_cast<double>(config.validation_samples) /
+                                  static_cast<double>(config.validation_samples + config.test_samples);
+  auto [test, validation] = nn::split_stratified(rest, validation_share, split_rng);
+  nn::Standardizer standardizer;
+  standardizer.fit(train.X);
+  train.X = standardizer.transform(train.X);
+  validation.X = standardizer.transform(validation.X);
+  test.X = standardizer.transform(test.X);
+  std::printf("physics: %zu training, %zu validation, %zu test jets; H(Z | Y = 0) = %.4f\n",
+              train.size(), validation.size(), test.size(),
+              pivot::categorical_entropy(pivot::column_span(train.z),
+                                         pivot::column_span(train.weights), 2));
+
+  // Every (variant, seed) run, spread over `jobs` threads.
+  const std::size_t run_count = variants.size() * config.seeds;
+  std::vector<physics::StudyResult> results(run_count);
+  std::vector<std::string> failures;
+  std::atomic<std::size_t> next{0};
+  std::atomic<std::size_t> finished{0};
+  std::mutex output_mutex;
+  phase_time.restart();
+
+  auto worker = [&] {
+    for (std::size_t k = next++; k < run_count; k = next++) {
+      const Variant& variant = variants[k / config.seeds];
+      const std::uint64_t seed = k % config.seeds + 1;
+      physics::StudySettings settings = config.settings;
+      settings.lambda = variant.lambda;
+      settings.nuisance_free_training = variant.nuisance_free;
+      try {
+        results[k] = physics::run_study(settings, train, validation, test, seed);
+      } catch (const std::exception& error) {
+        const std::lock_guard lock(output_mutex);
+        failures.push_back(variant.label + " seed " + std::to_string(seed) + ": " + error.what());
+        continue;
+      }
+
+      const std::lock_guard lock(output_mutex);
+      const std::size_t done = ++finished;
+      const double elapsed = phase_time.seconds();
+      std::printf("[train] %zu/%zu %-20s seed %llu: peak AMS %.3f at %.2f, AUC %.4f, L_r %.4f "
+                  "(%.1f s); about %.0f s left\n",
+                  done, run_count, variant.label.c_str(), static_cast<unsigned long long>(seed),
+                  results[k].peak.ams, results[k].peak.threshold, results[k].test_auc,
+                  results[k].last_validation.L_r, results[k].seconds,
+                  elapsed / static_cast<double>(done) * static_cast<double>(run_count - done));
+    }
+  };
+  std::vector<std::thread> threads;
+  for (std::size_t j = 0; j < std::min(config.jobs, run_count); ++j) threads.emplace_back(worker);
+  for (auto& thread : threads) thread.join();
+  seconds["training"] = phase_time.seconds();
+  if (!failures.empty()) {
+    throw std::runtime_error(std::to_string(failures.size()) + " runs failed; first: " +
+                             failures.front());
+  }
+
+  // Curves as mean and standard deviation over seeds, per variant.
+  const auto& thresholds = results.front().curve.thresholds;
+  std::string curves = "threshold";
+  for (const auto& variant : variants) {
+    curves += ",\"" + variant.label + " mean\",\"" + variant.label + " std\"";
+  }
+  curves += "\n";
+  for (std::size_t t = 0; t < thresholds.size(); ++t) {
+    curves += format(thresholds[t]);
+    for (std::size_t v = 0; v < variants.size(); ++v) {
+      std::vector<double> values;
+      for (std::size_t s = 0; s < config.seeds; ++s) {
+        values.push_back(results[v * config.seeds + s].curve.ams[t]);
+      }
+      const auto [mean, std] = mean_and_std(values);
+      curves += "," + format(mean) + "," + format(std);
+    }
+    curves += "\n";
+  }
+  nn::write_file_atomically(folder.path() / "ams_curves.csv", curves);
+
+  nlohmann::json per_variant = nlohmann::json::array();
+  std::printf("physics: peak AMS per lambda (mean ± std over %zu seeds)\n", config.seeds);
+  for (std::size_t v = 0; v < variants.size(); ++v) {
+    std::vector<double> peaks;
+    std::vector<double> peak_thresholds;
+    std::vector<double> aucs;
+    nlohmann::json runs = nlohmann::json::array();
+    for (std::size_t s = 0; s < config.seeds; ++s) {
+      const auto& result = results[v * config.seeds + s];
+      peaks.push_back(result.peak.ams);
+      peak_thresholds.push_back(result.peak.threshold);
+      aucs.push_back(result.test_auc);
+      runs.push_back({{"seed", s + 1},
+                      {"peak_ams", result.peak.ams},
+                      {"threshold", result.peak.threshold},
+                      {"auc", result.test_auc},
+                      {"L_f", result.last_validation.L_f},
+                      {"L_r", result.last_validation.L_r},
+                      {"seconds", result.seconds}});
+    }
+    const auto [peak_mean, peak_std] = mean_and_std(peaks);
+    const auto [threshold_mean, threshold_std] = mean_and_std(peak_thresholds);
+    const auto [auc_mean, auc_std] = mean_and_std(aucs);
+    std::printf("  %-20s %.3f ± %.3f at threshold %.2f ± %.2f, AUC %.4f ± %.4f\n",
+                variants[v].label.c_str(), peak_mean, peak_std, threshold_mean, threshold_std,
+                auc_mean, auc_std);
+    per_variant.push_back({{"label", variants[v].label},
+                           {"lambda", variants[v].lambda},
+                           {"trained_on_z0_only", variants[v].nuisance_free},
+                           {"peak_ams_mean", peak_mean},
+                           {"peak_ams_std", peak_std},
+                           {"threshold_mean", threshold_mean},
+                           {"threshold_std", threshold_std},
+                           {"auc_mean", auc_mean},
+                           {"auc_std", auc_std},
+                           {"runs", runs}});
+  }
+
+  seconds["total"] = total_time.seconds();
+  std::vector<std::uint64_t> seeds;
+  for (std::size_t s = 1; s <= config.seeds; ++s) seeds.push_back(s);
+  const nlohmann::json summary = {{"config", to_json(config)},
+                                  {"data_seed", config.data_seed},
+                                  {"seeds", seeds},
+                                  {"data_file", cached.file.string()},
+                                  {"variants", per_variant},
+                                  {"seconds", seconds}};
+  nn::write_file_atomically(folder.path() / "summary.json", summary.dump(2) + "\n");
+  folder.commit();
+  std::printf("physics: total %.1f s; results in %s\n", seconds["total"].get<double>(),
+              config.out.c_str());
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::setvbuf(stdout, nullptr, _IOLBF, 0);  // keep log lines in order with stderr's progress
+  Config config;
+  CLI::App app{"Jet tagging with pileup as a categorical nuisance (Louppe, Kagan and Cranmer, "
+               "NeurIPS 2017): AMS of pivoted classifiers for several lambda."};
+  add_options(app, config);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp&) {
+    std::cout << app.help();
+    return 0;
+  } catch (const CLI::ParseError& error) {
+    std::fprintf(stderr, "physics: error: %s; see --help\n", error.what());
+    return 2;
+  }
+
+  std::unique_ptr<experiments::ResultFolder> folder;
+  try {
+    apply_preset(config, app);
+    folder = std::make_unique<experiments::ResultFolder>(config.out, config.overwrite);
+  } catch (const std::exception& error) {
+    std::fprintf(stderr, "physics: error: %s\n", error.what());
+    return 2;
+  }
+
+  try {
+    return run(config, *folder);
+  } catch (const std::exception& error) {
+    std::fprintf(stderr, "physics: run failed: %s\n", error.what());
+    return 1;
+  }
+}

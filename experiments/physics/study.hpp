@@ -1,0 +1,52 @@
+#pragma once
+
+// One training run of the jet-tagging study: a classifier of W against QCD
+// jets made robust to pileup by a categorical adversary, then its AMS curve
+// on an independent test set.
+
+#include <cstdint>
+#include <string>
+
+#include "nn/data/dataset.hpp"
+#include "pivot/ams.hpp"
+#include "pivot/trainer.hpp"
+
+namespace physics {
+
+// Settings of one run. Defaults are the "paper" preset of the study.
+struct StudySettings {
+  double lambda = 10.0;
+  bool nuisance_free_training = false;  // train f on Z = 0 samples only (with lambda = 0)
+  std::size_t hidden_units = 64;        // width of the 3 hidden layers of f and of r
+
+  std::size_t pretrain_classifier_epochs = 20;  // Adam
+  double pretrain_classifier_learning_rate = 0.001;
+  std::size_t pretrain_classifier_batch = 32;
+
+  std::size_t pretrain_adversary_epochs = 20;  // SGD, Y = 0 samples only
+  std::size_t pretrain_adversary_batch = 128;
+
+  std::size_t iterations = 1000;  // T; r trains one epoch over Y = 0 per iteration
+  std::size_t batch_size = 128;   // M, for both players
+  double learning_rate = 0.01;    // SGD, adversarial phase and r's pretraining
+};
+
+// The result of one run.
+struct StudyResult {
+  pivot::AmsCurve curve;
+  pivot::AmsPeak peak;
+  double test_auc = 0.0;
+  pivot::Losses last_validation;  // after the last adversarial iteration
+  double seconds = 0.0;
+};
+
+// Trains f and r on `train` (standardized features, y, z in {0, 1}) with the
+// seed `seed` and returns the AMS curve of f on `test`. The adversary sees
+// Y = 0 samples only, in its own steps and in the classifier's L_r (the
+// conditional pivot restricted to the background). `validation` is
+// evaluated after every iteration. Throws what the trainer throws.
+StudyResult run_study(const StudySettings& settings, const nn::Dataset& train,
+                      const nn::Dataset& validation, const nn::Dataset& test, std::uint64_t seed,
+                      const pivot::ProgressCallback& progress = {});
+
+}  // namespace physics
