@@ -11,7 +11,8 @@
 #include <string>
 #include <vector>
 
-#include "autodiff/ops/elementwise.hpp"
+#include "autodiff/ops/kernels.hpp"
+#include "autodiff/vector_math.hpp"
 
 namespace nn {
 namespace {
@@ -66,33 +67,77 @@ Matrix mean_coefficients(const char* loss, const Shape& predictions, const Matri
                                 ": the sum of the weights overflows to infinity; rescale them");
   }
 
-  return *weights / total;
-}
-
-// Row i of a row-major matrix as a contiguous span.
-std::span<const double> row_of(const Matrix& matrix, std::size_t i) {
-  return {matrix.data() + i * matrix.shape(1), matrix.shape(1)};
-}
-
-// log sum_k e^(v_k), shifted by the maximum so that it is finite for finite v.
-double logsumexp(std::span<const double> values) {
-  const double maximum = *std::max_element(values.begin(), values.end());
-  double sum = 0.0;
-  for (const double v : values) {
-    sum += std::exp(v - maximum);
+  Matrix coefficients(Shape{rows, 1});
+  for (std::size_t i = 0; i < rows; ++i) {
+    coefficients(i, 0) = (*weights)(i, 0) / total;
   }
-  return maximum + std::log(sum);
+  return coefficients;
 }
 
 // Records a [1, 1] loss of one input whose derivative d loss / d input the
-// forward pass computed. The backward function scales it by the incoming
-// gradient.
+// forward pass computed. The tape keeps the derivative as the node's saved
+// array, and the backward function scales it by the incoming gradient.
 Variable record_loss(const char* loss, Variable input, double value, Matrix derivative) {
-  return input.tape().record(
-      loss, Matrix{{value}}, {input},
-      [derivative = std::move(derivative)](const Matrix& g, GradientSink& sink) {
-        sink.accumulate(0, g(0, 0) * derivative);
-      });
+  autodiff::Tape& tape = input.tape();
+  Matrix result = tape.buffer({1, 1});
+  result(0, 0) = value;
+
+  return tape.record(
+      loss, std::move(result), {input},
+      [](const Matrix& g, GradientSink& sink) {
+        if (!sink.needs(0)) return;
+        const double scale = g(0, 0);
+        const double* derivative = sink.saved().data();
+        autodiff::kernels::write(sink.target(0), [scale, derivative](std::size_t k) {
+          return scale * derivative[k];
+        });
+      },
+      std::move(derivative));
+}
+
+// Writes e^-|x_k| for every element of x into a tape buffer of x's shape, in
+// one vectorized pass; never above 1, so it cannot overflow.
+Matrix exp_of_minus_magnitude(autodiff::Tape& tape, const Matrix& x) {
+  Matrix result = tape.buffer(shape_of(x));
+  double* out = result.data();
+  for (std::size_t k = 0; k < x.size(); ++k) {
+    out[k] = -std::abs(x.data()[k]);
+  }
+  autodiff::vector_math::exp(autodiff::kernels::elements(result),
+                             autodiff::kernels::elements(result));
+  return result;
+}
+
+// For each row i of x [n, C], writes e^(x_ic - max_c x_ic) into `exps` and
+// log sum_c e^(x_ic) = max + log sum_c e^(x_ic - max) into `log_sums` [n, 1],
+// then divides each row of `exps` by its sum, giving softmax(x). `exps` may
+// be x itself.
+void exp_minus_row_maximum(const Matrix& x, Matrix& exps, Matrix& log_sums) {
+  const std::size_t rows = x.shape(0);
+  const std::size_t cols = x.shape(1);
+  for (std::size_t i = 0; i < rows; ++i) {
+    const double* row = x.data() + i * cols;
+    const double maximum = *std::max_element(row, row + cols);
+    log_sums(i, 0) = maximum;
+    for (std::size_t j = 0; j < cols; ++j) {
+      exps(i, j) = row[j] - maximum;
+    }
+  }
+
+  autodiff::vector_math::exp(autodiff::kernels::elements(exps),
+                             autodiff::kernels::elements(exps));
+
+  for (std::size_t i = 0; i < rows; ++i) {
+    double* row = exps.data() + i * cols;
+    double sum = 0.0;
+    for (std::size_t j = 0; j < cols; ++j) {
+      sum += row[j];
+    }
+    log_sums(i, 0) += std::log(sum);
+    for (std::size_t j = 0; j < cols; ++j) {
+      row[j] /= sum;
+    }
+  }
 }
 
 }  // namespace
@@ -109,7 +154,7 @@ Variable binary_cross_entropy(Variable probabilities, const Matrix& targets,
 
   const Matrix& p = probabilities.value();
   double value = 0.0;
-  Matrix derivative(shape);  // [n, 1]
+  Matrix derivative = probabilities.tape().buffer(shape);  // [n, 1]
   for (std::size_t i = 0; i < shape[0]; ++i) {
     const double probability = p(i, 0);
     if (!(probability >= 0.0 && probability <= 1.0)) {
@@ -149,18 +194,22 @@ Variable binary_cross_entropy_with_logits(Variable logits, const Matrix& targets
   const Matrix coefficients = mean_coefficients(loss, shape, weights);
 
   const Matrix& x = logits.value();
-  const Matrix sigmoid = autodiff::stable_sigmoid(x);  // [n, 1]
+  autodiff::Tape& tape = logits.tape();
+  Matrix e = exp_of_minus_magnitude(tape, x);  // [n, 1]
   double value = 0.0;
-  Matrix derivative(shape);  // [n, 1]
+  Matrix derivative = tape.buffer(shape);  // [n, 1]
   for (std::size_t i = 0; i < shape[0]; ++i) {
     const double logit = x(i, 0);
     const double y = targets(i, 0);
 
-    // softplus(x) = max(x, 0) + log(1 + e^-|x|): e^-|x| never overflows.
-    const double softplus = std::max(logit, 0.0) + std::log1p(std::exp(-std::abs(logit)));
+    // softplus(x) = max(x, 0) + log(1 + e^-|x|), and sigmoid(x) from e^-|x|
+    // too, so nothing overflows.
+    const double softplus = std::max(logit, 0.0) + std::log1p(e(i, 0));
+    const double sigmoid = logit >= 0.0 ? 1.0 / (1.0 + e(i, 0)) : e(i, 0) / (1.0 + e(i, 0));
     value += coefficients(i, 0) * (softplus - y * logit);
-    derivative(i, 0) = coefficients(i, 0) * (sigmoid(i, 0) - y);
+    derivative(i, 0) = coefficients(i, 0) * (sigmoid - y);
   }
+  tape.recycle(std::move(e));
 
   return record_loss(loss, logits, value, std::move(derivative));
 }
@@ -177,10 +226,15 @@ Variable categorical_cross_entropy(Variable logits, const Matrix& one_hot_target
 
   const Matrix& x = logits.value();
   const Matrix& t = one_hot_targets;
+  autodiff::Tape& tape = logits.tape();
+  Matrix softmax = tape.buffer(shape);               // [n, k]
+  Matrix log_normalizers = tape.buffer({shape[0], 1});  // logsumexp of each row
+  exp_minus_row_maximum(x, softmax, log_normalizers);
+
   double value = 0.0;
-  Matrix derivative(shape);  // [n, k]
+  Matrix derivative = tape.buffer(shape);  // [n, k]
   for (std::size_t i = 0; i < shape[0]; ++i) {
-    const double log_normalizer = logsumexp(row_of(x, i));
+    const double log_normalizer = log_normalizers(i, 0);
 
     // l = sum_k t_k (logsumexp(x) - x_k): a difference of finite numbers, so it
     // never evaluates log(0) as log(softmax(x)) could.
@@ -193,10 +247,11 @@ Variable categorical_cross_entropy(Variable logits, const Matrix& one_hot_target
     value += coefficients(i, 0) * sample_loss;
 
     for (std::size_t k = 0; k < shape[1]; ++k) {
-      const double softmax = std::exp(x(i, k) - log_normalizer);
-      derivative(i, k) = coefficients(i, 0) * (softmax * target_sum - t(i, k));
+      derivative(i, k) = coefficients(i, 0) * (softmax(i, k) * target_sum - t(i, k));
     }
   }
+  tape.recycle(std::move(softmax));
+  tape.recycle(std::move(log_normalizers));
 
   return record_loss(loss, logits, value, std::move(derivative));
 }
@@ -213,13 +268,17 @@ Matrix one_hot(const Matrix& class_indices, std::size_t class_count) {
   Matrix result = xt::zeros<double>({rows, class_count});  // [n, class_count]
   for (std::size_t i = 0; i < rows; ++i) {
     const double index = class_indices(i, 0);
-    const std::string prefix =
-        "one_hot: row " + std::to_string(i) + " has class index " + format_number(index);
+    // The message is built on failure only: formatting it for every row cost
+    // more than the rest of a training step.
+    const auto prefix = [&] {
+      return "one_hot: row " + std::to_string(i) + " has class index " + format_number(index);
+    };
     if (std::floor(index) != index) {  // also true for NaN
-      throw std::invalid_argument(prefix + ", which is not an integer; pass integer class indices");
+      throw std::invalid_argument(prefix() +
+                                  ", which is not an integer; pass integer class indices");
     }
     if (index < 0.0 || index >= static_cast<double>(class_count)) {
-      throw std::invalid_argument(prefix + ", outside [0, " + std::to_string(class_count) +
+      throw std::invalid_argument(prefix() + ", outside [0, " + std::to_string(class_count) +
                                   "); pass indices below class_count or raise class_count");
     }
     result(i, static_cast<std::size_t>(index)) = 1.0;
@@ -239,7 +298,7 @@ Variable mean_squared_error(Variable predictions, const Matrix& targets, const M
   const Matrix& p = predictions.value();
   const double columns = static_cast<double>(shape[1]);
   double value = 0.0;
-  Matrix derivative(shape);  // [n, m]
+  Matrix derivative = predictions.tape().buffer(shape);  // [n, m]
   for (std::size_t i = 0; i < shape[0]; ++i) {
     double squared_error = 0.0;
     for (std::size_t j = 0; j < shape[1]; ++j) {
@@ -277,54 +336,81 @@ Variable gaussian_mixture_nll(Variable means, Variable log_sigmas, Variable mixt
   const Matrix& mu = means.value();
   const Matrix& s = log_sigmas.value();
   const Matrix& a = mixture_logits.value();
+  const std::size_t rows = shape[0];
   const std::size_t components = shape[1];
   const double half_log_two_pi = 0.5 * std::log(2.0 * std::numbers::pi);
+  autodiff::Tape& tape = means.tape();
 
-  double value = 0.0;
-  Matrix d_means(shape);                         // [n, C]
-  Matrix d_log_sigmas(shape);                    // [n, C]
-  Matrix d_logits(shape);                        // [n, C]
-  std::vector<double> standardized(components);  // u_c of one row
-  std::vector<double> log_joint(components);     // q_c of one row
-  for (std::size_t i = 0; i < shape[0]; ++i) {
+  // Every exponential is one vectorized pass over an [n, C] array: e^-s_c,
+  // e^(a_c - max a) for the mixture weights, and e^(q_c - max q) for the
+  // posterior responsibilities.
+  Matrix inverse_sigma = tape.buffer(shape);  // [n, C], e^-s_c
+  Matrix prior = tape.buffer(shape);          // [n, C], e^(a_c - max a), then pi_c
+  Matrix joint = tape.buffer(shape);          // [n, C], q_c, then r_c
+  Matrix standardized = tape.buffer(shape);   // [n, C], u_c = (z - mu_c) e^-s_c
+  Matrix log_prior_normalizer = tape.buffer({rows, 1});  // logsumexp_c a_c
+  for (std::size_t k = 0; k < s.size(); ++k) {
+    inverse_sigma.data()[k] = -s.data()[k];
+  }
+  autodiff::vector_math::exp(autodiff::kernels::elements(inverse_sigma),
+                             autodiff::kernels::elements(inverse_sigma));
+  exp_minus_row_maximum(a, prior, log_prior_normalizer);
+
+  // q_c = log pi_c + log N(z; mu_c, sigma_c), summed in log space because
+  // the density itself underflows to 0 far in the tail.
+  for (std::size_t i = 0; i < rows; ++i) {
     const double z = targets(i, 0);
-    const double log_prior_normalizer = logsumexp(row_of(a, i));
-
-    // q_c = log pi_c + log N(z; mu_c, sigma_c), summed in log space because
-    // the density itself underflows to 0 far in the tail.
+    const double normalizer = log_prior_normalizer(i, 0);
     for (std::size_t c = 0; c < components; ++c) {
-      standardized[c] = (z - mu(i, c)) * std::exp(-s(i, c));
-      log_joint[c] = a(i, c) - log_prior_normalizer - 0.5 * standardized[c] * standardized[c] -
-                     s(i, c) - half_log_two_pi;
-    }
-    const double log_likelihood = logsumexp(log_joint);
-    value -= coefficients(i, 0) * log_likelihood;
-
-    // dl/dq_c = -r_c, then the chain rule through u_c, s_c and log_softmax(a).
-    for (std::size_t c = 0; c < components; ++c) {
-      const double responsibility = std::exp(log_joint[c] - log_likelihood);
-      const double prior = std::exp(a(i, c) - log_prior_normalizer);
-      const double u = standardized[c];
-      d_means(i, c) = -coefficients(i, 0) * responsibility * u * std::exp(-s(i, c));
-      d_log_sigmas(i, c) = coefficients(i, 0) * responsibility * (1.0 - u * u);
-      d_logits(i, c) = coefficients(i, 0) * (prior - responsibility);
+      const double u = (z - mu(i, c)) * inverse_sigma(i, c);
+      standardized(i, c) = u;
+      joint(i, c) = a(i, c) - normalizer - 0.5 * u * u - s(i, c) - half_log_two_pi;
     }
   }
+  Matrix log_likelihood = tape.buffer({rows, 1});  // logsumexp_c q_c
+  exp_minus_row_maximum(joint, joint, log_likelihood);
 
-  return means.tape().record(loss, Matrix{{value}}, {means, log_sigmas, mixture_logits},
-                             [d_means = std::move(d_means), d_log_sigmas = std::move(d_log_sigmas),
-                              d_logits = std::move(d_logits)](const Matrix& g, GradientSink& sink) {
-                               const double scale = g(0, 0);
-                               if (sink.needs(0)) {
-                                 sink.accumulate(0, scale * d_means);
-                               }
-                               if (sink.needs(1)) {
-                                 sink.accumulate(1, scale * d_log_sigmas);
-                               }
-                               if (sink.needs(2)) {
-                                 sink.accumulate(2, scale * d_logits);
-                               }
-                             });
+  // dl/dq_c = -r_c, then the chain rule through u_c, s_c and log_softmax(a).
+  // The saved array holds the three derivatives side by side, [n, 3C].
+  double value = 0.0;
+  Matrix derivatives = tape.buffer({rows, 3 * components});
+  for (std::size_t i = 0; i < rows; ++i) {
+    const double coefficient = coefficients(i, 0);
+    value -= coefficient * log_likelihood(i, 0);
+
+    double* d_means = derivatives.data() + i * 3 * components;
+    double* d_log_sigmas = d_means + components;
+    double* d_logits = d_log_sigmas + components;
+    for (std::size_t c = 0; c < components; ++c) {
+      const double responsibility = joint(i, c);
+      const double u = standardized(i, c);
+      d_means[c] = -coefficient * responsibility * u * inverse_sigma(i, c);
+      d_log_sigmas[c] = coefficient * responsibility * (1.0 - u * u);
+      d_logits[c] = coefficient * (prior(i, c) - responsibility);
+    }
+  }
+  for (Matrix* scratch : {&inverse_sigma, &prior, &joint, &standardized, &log_prior_normalizer,
+                          &log_likelihood}) {
+    tape.recycle(std::move(*scratch));
+  }
+
+  Matrix result = tape.buffer({1, 1});
+  result(0, 0) = value;
+  return tape.record(
+      loss, std::move(result), {means, log_sigmas, mixture_logits},
+      [](const Matrix& g, GradientSink& sink) {
+        const double scale = g(0, 0);
+        const Matrix& derivatives = sink.saved();
+        const std::size_t components = derivatives.shape(1) / 3;
+        for (std::size_t input = 0; input < 3; ++input) {
+          if (!sink.needs(input)) continue;
+          const double* block = derivatives.data() + input * components;
+          autodiff::kernels::write(sink.target(input), [&](std::size_t k) {
+            return scale * block[(k / components) * 3 * components + k % components];
+          });
+        }
+      },
+      std::move(derivatives));
 }
 
 }  // namespace nn

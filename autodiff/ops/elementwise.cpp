@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "autodiff/ops/kernels.hpp"
+#include "autodiff/vector_math.hpp"
 
 namespace autodiff {
 namespace {
@@ -12,6 +13,20 @@ namespace {
 double logistic(double v) {
   const double e = std::exp(-std::abs(v));
   return v >= 0.0 ? 1.0 / (1.0 + e) : e / (1.0 + e);
+}
+
+using kernels::elements;
+
+// Records the array function function(x, value) as op `op`.
+template <typename ArrayFunction>
+Variable record_vectorized(const char* op, Variable x, ArrayFunction function,
+                           BackwardFunction backward) {
+  Tape& tape = x.tape();
+
+  Matrix value = tape.buffer(x.shape());
+  function(elements(x.value()), elements(value));
+
+  return tape.record(op, std::move(value), {x}, std::move(backward));
 }
 
 // Records function(x) elementwise as op `op`.
@@ -30,13 +45,12 @@ Variable record_unary(const char* op, Variable x, Function function, BackwardFun
 
 Matrix stable_sigmoid(const Matrix& x) {
   Matrix result(x.shape());
-  const double* input = x.data();
-  kernels::map(result, [input](std::size_t k) { return logistic(input[k]); });
+  vector_math::logistic(elements(x), elements(result));
   return result;
 }
 
 Variable exp(Variable x) {
-  return record_unary("exp", x, [](double v) { return std::exp(v); },
+  return record_vectorized("exp", x, vector_math::exp,
                       [](const Matrix& g, GradientSink& sink) {
                         if (!sink.needs(0)) return;
                         const double* gradient = g.data();
@@ -60,7 +74,7 @@ Variable log(Variable x) {
 }
 
 Variable tanh(Variable x) {
-  return record_unary("tanh", x, [](double v) { return std::tanh(v); },
+  return record_vectorized("tanh", x, vector_math::tanh,
                       [](const Matrix& g, GradientSink& sink) {
                         if (!sink.needs(0)) return;
                         const double* gradient = g.data();
@@ -72,7 +86,8 @@ Variable tanh(Variable x) {
 }
 
 Variable sigmoid(Variable x) {
-  return record_unary("sigmoid", x, logistic, [](const Matrix& g, GradientSink& sink) {
+  return record_vectorized("sigmoid", x, vector_math::logistic, [](const Matrix& g,
+                                                                      GradientSink& sink) {
     if (!sink.needs(0)) return;
     const double* gradient = g.data();
     const double* s = sink.output().data();

@@ -7,11 +7,22 @@
 
 #include <algorithm>
 #include <cstddef>
+#include <span>
 
 #include "autodiff/matrix.hpp"
 #include "autodiff/tape.hpp"
 
 namespace autodiff::kernels {
+
+// The elements of an array in storage order, for the array functions of
+// autodiff/vector_math.hpp.
+inline std::span<const double> elements(const Matrix& array) {
+  return {array.data(), array.size()};
+}
+
+inline std::span<double> elements(Matrix& array) {
+  return {array.data(), array.size()};
+}
 
 // Fills `out` with f(k) for every flat index k of an array of out.size()
 // elements.

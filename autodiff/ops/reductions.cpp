@@ -4,6 +4,7 @@
 #include <string>
 
 #include "autodiff/ops/kernels.hpp"
+#include "autodiff/vector_math.hpp"
 
 namespace autodiff {
 namespace {
@@ -58,9 +59,11 @@ void sum_lines(const double* x, const Lines& lines, double* out) {
 }
 
 // Writes log sum exp of each line of x into `out`, shifted by the line's
-// maximum. A line of -inf gives -inf, not NaN, because a non-finite maximum
-// is replaced by 0.
-void logsumexp_lines(const double* x, const Lines& lines, double* out) {
+// maximum, and e^(x - shift) into `exps`, an array of x's size. A line of
+// -inf gives -inf, not NaN, because a non-finite maximum is replaced by 0.
+// The exponentials of all lines are one vectorized pass.
+void logsumexp_lines(const double* x, const Lines& lines, double* out, Matrix& exps) {
+  double* shifted = exps.data();
   for (std::size_t line = 0; line < lines.count; ++line) {
     const double* first = x + line * lines.line_step;
     double maximum = first[0];
@@ -68,13 +71,20 @@ void logsumexp_lines(const double* x, const Lines& lines, double* out) {
       const double v = first[k * lines.step];
       maximum = maximum > v ? maximum : v;
     }
-    const double shift = std::isfinite(maximum) ? maximum : 0.0;
+    out[line] = std::isfinite(maximum) ? maximum : 0.0;
+  }
+  for_each_element(lines, [&](std::size_t line, std::size_t at) {
+    shifted[at] = x[at] - out[line];
+  });
 
+  vector_math::exp(kernels::elements(exps), kernels::elements(exps));
+
+  for (std::size_t line = 0; line < lines.count; ++line) {
     double sum = 0.0;
     for (std::size_t k = 0; k < lines.length; ++k) {
-      sum += std::exp(first[k * lines.step] - shift);
+      sum += shifted[line * lines.line_step + k * lines.step];
     }
-    out[line] = shift + std::log(sum);
+    out[line] += std::log(sum);
   }
 }
 
@@ -166,7 +176,9 @@ Variable logsumexp(Variable x, std::size_t axis) {
   Tape& tape = x.tape();
 
   Matrix value = tape.buffer(reduced_shape(shape, axis));
-  logsumexp_lines(x.value().data(), lines, value.data());
+  Matrix exps = tape.buffer(shape);
+  logsumexp_lines(x.value().data(), lines, value.data(), exps);
+  tape.recycle(std::move(exps));
 
   return tape.record("logsumexp", std::move(value), {x},
                      [lines](const Matrix& g, GradientSink& sink) {
@@ -175,12 +187,21 @@ Variable logsumexp(Variable x, std::size_t axis) {
                        const double* input = sink.input(0).data();
                        const double* result = sink.output().data();
                        const double* gradient = g.data();
+                       Matrix softmax_value = sink.tape().buffer(shape_of(sink.input(0)));
+                       double* s = softmax_value.data();
+                       for_each_element(lines, [&](std::size_t line, std::size_t at) {
+                         s[at] = input[at] - result[line];
+                       });
+                       vector_math::exp(kernels::elements(softmax_value),
+                                        kernels::elements(softmax_value));
+
                        GradientTarget target = sink.target(0);
                        double* dx = target.gradient.data();
                        for_each_element(lines, [&](std::size_t line, std::size_t at) {
-                         const double share = gradient[line] * std::exp(input[at] - result[line]);
+                         const double share = gradient[line] * s[at];
                          dx[at] = target.accumulate ? dx[at] + share : share;
                        });
+                       sink.tape().recycle(std::move(softmax_value));
                      });
 }
 
@@ -193,12 +214,13 @@ Variable softmax(Variable x, std::size_t axis) {
   const double* input = x.value().data();
 
   Matrix normalizers = tape.buffer(reduced_shape(shape, axis));
-  logsumexp_lines(input, lines, normalizers.data());
   Matrix value = tape.buffer(shape);
+  logsumexp_lines(input, lines, normalizers.data(), value);
   double* s = value.data();
   for_each_element(lines, [&](std::size_t line, std::size_t at) {
-    s[at] = std::exp(input[at] - normalizers.data()[line]);
+    s[at] = input[at] - normalizers.data()[line];
   });
+  vector_math::exp(kernels::elements(value), kernels::elements(value));
   tape.recycle(std::move(normalizers));
 
   return tape.record("softmax", std::move(value), {x},
@@ -234,8 +256,8 @@ Variable log_softmax(Variable x, std::size_t axis) {
   const double* input = x.value().data();
 
   Matrix normalizers = tape.buffer(reduced_shape(shape, axis));
-  logsumexp_lines(input, lines, normalizers.data());
   Matrix value = tape.buffer(shape);
+  logsumexp_lines(input, lines, normalizers.data(), value);
   double* out = value.data();
   for_each_element(lines, [&](std::size_t line, std::size_t at) {
     out[at] = input[at] - normalizers.data()[line];
@@ -246,7 +268,11 @@ Variable log_softmax(Variable x, std::size_t axis) {
                      [lines](const Matrix& g, GradientSink& sink) {
                        if (!sink.needs(0)) return;
                        // dx = g - softmax(x) * sum_k g_k, one sum per line.
-                       const double* output = sink.output().data();
+                       const Matrix& output = sink.output();
+                       Matrix softmax_value = sink.tape().buffer(shape_of(output));
+                       vector_math::exp(kernels::elements(output),
+                                        kernels::elements(softmax_value));
+                       const double* s = softmax_value.data();
                        const double* gradient = g.data();
                        GradientTarget target = sink.target(0);
                        double* dx = target.gradient.data();
@@ -258,10 +284,11 @@ Variable log_softmax(Variable x, std::size_t axis) {
                          }
                          for (std::size_t k = 0; k < lines.length; ++k) {
                            const std::size_t at = first + k * lines.step;
-                           const double share = gradient[at] - std::exp(output[at]) * total;
+                           const double share = gradient[at] - s[at] * total;
                            dx[at] = target.accumulate ? dx[at] + share : share;
                          }
                        }
+                       sink.tape().recycle(std::move(softmax_value));
                      });
 }
 

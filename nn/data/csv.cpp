@@ -107,6 +107,33 @@ bool read_line(std::istream& in, std::string& line) {
   return true;
 }
 
+// Text from the file for a message: at most 40 characters, with bytes
+// outside printable ASCII written as \xNN, so that a junk cell cannot fill
+// or garble the message (a NUL byte would end it for C string readers).
+std::string excerpt(std::string_view text) {
+  constexpr std::size_t max_length = 40;
+  static constexpr std::string_view hex = "0123456789abcdef";
+
+  std::string result;
+  for (const char c : text.substr(0, max_length)) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (byte >= 0x20 && byte < 0x7f) {
+      result += c;
+    } else {
+      result += std::string("\\x") + hex[byte >> 4] + hex[byte & 0xf];
+    }
+  }
+  if (text.size() > max_length) {
+    result += "... (" + std::to_string(text.size()) + " bytes)";
+  }
+  return result;
+}
+
+// "1 column" or "3 columns".
+std::string count_columns(std::size_t count) {
+  return std::to_string(count) + (count == 1 ? " column" : " columns");
+}
+
 // Parses one data cell; `column` counts from 0 but messages count from 1.
 double parse_cell(std::string_view cell, const std::filesystem::path& path, std::size_t line_number,
                   std::size_t column, const std::string& name) {
@@ -120,8 +147,8 @@ double parse_cell(std::string_view cell, const std::filesystem::path& path, std:
                                   ? "is out of the range of double"
                                   : "is not a number";
   throw std::runtime_error("read_csv: " + quoted(path) + " line " + std::to_string(line_number) +
-                           ", column " + std::to_string(column + 1) + " ('" + name + "'): '" +
-                           std::string(cell) + "' " + problem);
+                           ", column " + std::to_string(column + 1) + " ('" + excerpt(name) +
+                           "'): '" + excerpt(cell) + "' " + problem);
 }
 
 }  // namespace
@@ -195,6 +222,13 @@ CsvTable read_csv_table(const std::filesystem::path& path) {
     throw std::runtime_error("read_csv: " + quoted(path) +
                              " is empty; expected a header line and numeric rows");
   }
+
+  // Spreadsheet programs often start UTF-8 files with a byte order mark,
+  // which would otherwise become part of the first column's name.
+  constexpr std::string_view byte_order_mark = "\xEF\xBB\xBF";
+  if (line.starts_with(byte_order_mark)) {
+    line.erase(0, byte_order_mark.size());
+  }
   if (trim(line).empty()) {
     throw std::runtime_error("read_csv: line 1 of " + quoted(path) +
                              " is blank; the first line must be the header");
@@ -217,9 +251,9 @@ CsvTable read_csv_table(const std::filesystem::path& path) {
 
     const std::vector<std::string_view> cells = split_cells(line);
     if (cells.size() != columns) {
-      throw std::runtime_error(
-          "read_csv: " + quoted(path) + " line " + std::to_string(line_number) + " has " +
-          std::to_string(cells.size()) + " columns but the header has " + std::to_string(columns));
+      throw std::runtime_error("read_csv: " + quoted(path) + " line " +
+                               std::to_string(line_number) + " has " + count_columns(cells.size()) +
+                               " but the header has " + count_columns(columns));
     }
 
     for (std::size_t column = 0; column < columns; ++column) {

@@ -7,7 +7,8 @@
 // quoting, so a header name cannot contain a comma, a double quote or a line
 // break. Every data cell is a number as std::from_chars parses it, which also
 // accepts "nan", "inf" and "-inf". The reader ignores spaces and tabs around
-// cells, blank lines after the header and a "\r" before each line break.
+// cells, blank lines after the header, a "\r" before each line break and a
+// UTF-8 byte order mark at the start of the file.
 
 #include <filesystem>
 #include <string>
@@ -45,8 +46,8 @@ void write_csv_atomically(const std::filesystem::path& path, const std::vector<s
 // or unreadable file, an empty file and a blank header line. A row whose
 // column count differs from the header's also throws, naming the line and
 // both counts. So does a cell that is not a number or is out of the range of
-// double, naming the line, the column and the text. Line and column numbers
-// start at 1.
+// double, naming the line, the column and the text, cut to 40 characters with
+// non-printable bytes written as \xNN. Line and column numbers start at 1.
 CsvTable read_csv_table(const std::filesystem::path& path);
 
 // The values of read_csv_table(path), [rows, columns].

@@ -1,6 +1,4 @@
 #define BOOST_TEST_MODULE nn_loader_regression
-#include <boost/test/unit_test.hpp>
-
 #include <algorithm>
 #include <exception>
 #include <filesystem>
@@ -8,6 +6,8 @@
 #include <stdexcept>
 #include <string>
 #include <vector>
+
+#include <boost/test/unit_test.hpp>
 
 #include "nn/data/csv.hpp"
 #include "nn/data/npy.hpp"
@@ -17,11 +17,26 @@
 // report or another exception type fails the suite. File names say more:
 // an input named valid-* must load and one named invalid-* must throw. The
 // other inputs are ones that libFuzzer kept (named by their SHA-1), and
-// either outcome is fine for them.
+// either outcome is fine for them. The last cases pin down the fixes that
+// these inputs led to.
 
 namespace fs = std::filesystem;
 
 namespace {
+
+fs::path stored_input(const std::string& loader, const std::string& name) {
+  return fs::path(PIVOT_FUZZ_CORPUS) / loader / name;
+}
+
+std::string csv_error(const std::string& name) {
+  try {
+    nn::read_csv_table(stored_input("csv", name));
+  } catch (const std::runtime_error& error) {
+    return error.what();
+  }
+  BOOST_ERROR(name << " loaded, but it should throw std::runtime_error");
+  return "";
+}
 
 std::vector<fs::path> stored_inputs(const std::string& loader) {
   const fs::path folder = fs::path(PIVOT_FUZZ_CORPUS) / loader;
@@ -42,8 +57,8 @@ bool starts_with(const fs::path& path, const std::string& prefix) {
 // Loads every stored input of `loader` and checks the outcome its name asks for.
 void check_inputs(const std::string& loader, const std::function<void(const fs::path&)>& load) {
   const std::vector<fs::path> inputs = stored_inputs(loader);
-  BOOST_TEST_REQUIRE(!inputs.empty(), "no stored inputs under " << PIVOT_FUZZ_CORPUS << "/"
-                                                                << loader);
+  BOOST_TEST_REQUIRE(!inputs.empty(),
+                     "no stored inputs under " << PIVOT_FUZZ_CORPUS << "/" << loader);
 
   std::size_t valid = 0;
   std::size_t invalid = 0;
@@ -85,6 +100,38 @@ BOOST_AUTO_TEST_CASE(csv_inputs_load_or_throw) {
 
 BOOST_AUTO_TEST_CASE(npy_inputs_load_or_throw) {
   check_inputs("npy", [](const fs::path& path) { nn::read_npy(path); });
+}
+
+BOOST_AUTO_TEST_CASE(csv_skips_byte_order_mark) {
+  const nn::CsvTable table = nn::read_csv_table(stored_input("csv", "valid-byte-order-mark.csv"));
+
+  BOOST_TEST(table.header == (std::vector<std::string>{"a", "b"}));
+}
+
+BOOST_AUTO_TEST_CASE(csv_message_escapes_bytes) {
+  // The cell is the bytes 0x80 0xff 0x01; an unescaped NUL or control byte
+  // would cut or garble the message.
+  const std::string message = csv_error("invalid-binary-cell.csv");
+
+  BOOST_TEST(message.find("'\\x80\\xff\\x01' is not a number") != std::string::npos, message);
+}
+
+BOOST_AUTO_TEST_CASE(csv_message_cuts_long_cell) {
+  // The cell is 5000 'x' characters; the message shows the first 40.
+  const std::string message = csv_error("invalid-long-cell.csv");
+
+  BOOST_TEST(message.find("'" + std::string(40, 'x') + "... (5000 bytes)' is not a number") !=
+                 std::string::npos,
+             message);
+  BOOST_TEST(message.size() < 200u);
+}
+
+BOOST_AUTO_TEST_CASE(csv_message_counts_one_column) {
+  // The third line of invalid-ragged.csv has 1 cell for a header of 2.
+  const std::string message = csv_error("invalid-ragged.csv");
+
+  BOOST_TEST(message.find("line 3 has 1 column but the header has 2 columns") != std::string::npos,
+             message);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

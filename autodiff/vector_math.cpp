@@ -1,0 +1,191 @@
+#include "autodiff/vector_math.hpp"
+
+#include <bit>
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <stdexcept>
+#include <string>
+
+// Each array function is compiled twice, for x86-64 with AVX2 (x86-64-v3)
+// and for the baseline, and the dynamic loader picks one for the CPU. This
+// file is compiled with -fno-trapping-math (autodiff/CMakeLists.txt), without
+// which GCC does not turn the selects below into vector blends.
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
+#define AUTODIFF_VECTOR_CLONES __attribute__((target_clones("arch=x86-64-v3", "default")))
+#else
+#define AUTODIFF_VECTOR_CLONES
+#endif
+
+namespace autodiff::vector_math {
+namespace {
+
+constexpr double log2_e = 0x1.71547652b82fep+0;
+// ln 2 = ln2_high + ln2_low, with ln2_high of 29 significant bits so that
+// n * ln2_high is exact for the |n| <= 1076 of any finite result.
+constexpr double ln2_high = 0x1.62e42ffp-1;
+constexpr double ln2_low = -0x1.718432a1b0e26p-35;
+// Adding 1.5 * 2^52 rounds a double of magnitude below 2^51 to an integer,
+// which then sits in the low bits of the sum's representation.
+constexpr double round_shift = 0x1.8p52;
+constexpr double overflow_above = 709.782712893384;     // ln of the largest double
+constexpr double underflow_below = -745.1332191019412;  // e^x rounds to 0 below
+
+// sum_{k=0}^{13} r^k / k!, whose truncation error for |r| <= ln 2 / 2 is
+// below r^14 / 14! = 4e-18, well under half an ulp of the result.
+inline double exp_series(double r) {
+  double p = 1.0 / 6227020800.0;
+  p = p * r + 1.0 / 479001600.0;
+  p = p * r + 1.0 / 39916800.0;
+  p = p * r + 1.0 / 3628800.0;
+  p = p * r + 1.0 / 362880.0;
+  p = p * r + 1.0 / 40320.0;
+  p = p * r + 1.0 / 5040.0;
+  p = p * r + 1.0 / 720.0;
+  p = p * r + 1.0 / 120.0;
+  p = p * r + 1.0 / 24.0;
+  p = p * r + 1.0 / 6.0;
+  p = p * r + 0.5;
+  p = p * r + 1.0;
+  return p * r + 1.0;
+}
+
+// e^x = 2^n e^r with n = round(x / ln 2) and |r| <= ln 2 / 2. The factor 2^n
+// is built from exponent bits as 2^n1 * 2^n2, n1 + n2 = n, so that both
+// factors are normal doubles even where e^x is subnormal or near overflow.
+inline double exp_kernel(double x) {
+  const double clamped = x < -746.0 ? -746.0 : (x > 710.0 ? 710.0 : x);
+  const double shifted = clamped * log2_e + round_shift;
+  const double n = shifted - round_shift;
+  const double r = (clamped - n * ln2_high) - n * ln2_low;
+
+  // m = n + 2048 >= 0, so only unsigned shifts are needed, which SSE2 and
+  // AVX2 have for 64-bit lanes. 2^(m1 - 1024) has exponent bits m1 - 1.
+  const std::uint64_t m = std::bit_cast<std::uint64_t>(shifted) -
+                          std::bit_cast<std::uint64_t>(round_shift) + 2048;
+  const std::uint64_t m1 = m >> 1;
+  const std::uint64_t m2 = m - m1;
+  const double scale1 = std::bit_cast<double>((m1 - 1) << 52);
+  const double scale2 = std::bit_cast<double>((m2 - 1) << 52);
+
+  double result = exp_series(r) * scale1 * scale2;
+  result = x > overflow_above ? std::numeric_limits<double>::infinity() : result;
+  result = x < underflow_below ? 0.0 : result;
+  return result;
+}
+
+// e^y - 1 for y >= 0: the series without its leading 1 below 0.35, where
+// e^y - 1 would cancel, and e^y - 1 above, where it loses at most 2.4 ulp.
+inline double expm1_nonnegative(double y) {
+  // y (1 + y / 2! + ... + y^13 / 14!), truncated below y^15 / 15!.
+  double p = 1.0 / 87178291200.0;
+  p = p * y + 1.0 / 6227020800.0;
+  p = p * y + 1.0 / 479001600.0;
+  p = p * y + 1.0 / 39916800.0;
+  p = p * y + 1.0 / 3628800.0;
+  p = p * y + 1.0 / 362880.0;
+  p = p * y + 1.0 / 40320.0;
+  p = p * y + 1.0 / 5040.0;
+  p = p * y + 1.0 / 720.0;
+  p = p * y + 1.0 / 120.0;
+  p = p * y + 1.0 / 24.0;
+  p = p * y + 1.0 / 6.0;
+  p = p * y + 0.5;
+  const double small = (p * y + 1.0) * y;
+  const double large = exp_kernel(y) - 1.0;
+  return y < 0.35 ? small : large;
+}
+
+// tanh |x| = (e^2|x| - 1) / (e^2|x| + 1); above |x| = 20 the quotient rounds
+// to 1, so clamping there keeps e^2|x| finite.
+inline double tanh_kernel(double x) {
+  const double magnitude = std::fabs(x);
+  const double y = 2.0 * (magnitude > 20.0 ? 20.0 : magnitude);
+  const double e = expm1_nonnegative(y);
+  return std::copysign(e / (e + 2.0), x);
+}
+
+inline double logistic_kernel(double x) {
+  const double e = exp_kernel(-std::fabs(x));
+  return x >= 0.0 ? 1.0 / (1.0 + e) : e / (1.0 + e);
+}
+
+void check_sizes(const char* function, std::span<const double> x, std::span<double> y) {
+  if (x.size() != y.size()) {
+    throw std::invalid_argument(std::string("vector_math::") + function + ": x has " +
+                                std::to_string(x.size()) + " elements and y " +
+                                std::to_string(y.size()) + "; pass arrays of one size");
+  }
+}
+
+// The loops are written twice: a separate in-place loop lets the compiler
+// vectorize without the overlap test that would send x == y to scalar code.
+AUTODIFF_VECTOR_CLONES void exp_loop(const double* __restrict x, double* __restrict y,
+                                     std::size_t count) {
+  for (std::size_t k = 0; k < count; ++k) {
+    y[k] = exp_kernel(x[k]);
+  }
+}
+
+AUTODIFF_VECTOR_CLONES void exp_in_place(double* y, std::size_t count) {
+  for (std::size_t k = 0; k < count; ++k) {
+    y[k] = exp_kernel(y[k]);
+  }
+}
+
+AUTODIFF_VECTOR_CLONES void tanh_loop(const double* __restrict x, double* __restrict y,
+                                      std::size_t count) {
+  for (std::size_t k = 0; k < count; ++k) {
+    y[k] = tanh_kernel(x[k]);
+  }
+}
+
+AUTODIFF_VECTOR_CLONES void tanh_in_place(double* y, std::size_t count) {
+  for (std::size_t k = 0; k < count; ++k) {
+    y[k] = tanh_kernel(y[k]);
+  }
+}
+
+AUTODIFF_VECTOR_CLONES void logistic_loop(const double* __restrict x, double* __restrict y,
+                                          std::size_t count) {
+  for (std::size_t k = 0; k < count; ++k) {
+    y[k] = logistic_kernel(x[k]);
+  }
+}
+
+AUTODIFF_VECTOR_CLONES void logistic_in_place(double* y, std::size_t count) {
+  for (std::size_t k = 0; k < count; ++k) {
+    y[k] = logistic_kernel(y[k]);
+  }
+}
+
+}  // namespace
+
+void exp(std::span<const double> x, std::span<double> y) {
+  check_sizes("exp", x, y);
+  if (x.data() == y.data()) {
+    exp_in_place(y.data(), y.size());
+  } else {
+    exp_loop(x.data(), y.data(), y.size());
+  }
+}
+
+void tanh(std::span<const double> x, std::span<double> y) {
+  check_sizes("tanh", x, y);
+  if (x.data() == y.data()) {
+    tanh_in_place(y.data(), y.size());
+  } else {
+    tanh_loop(x.data(), y.data(), y.size());
+  }
+}
+
+void logistic(std::span<const double> x, std::span<double> y) {
+  check_sizes("logistic", x, y);
+  if (x.data() == y.data()) {
+    logistic_in_place(y.data(), y.size());
+  } else {
+    logistic_loop(x.data(), y.data(), y.size());
+  }
+}
+
+}  // namespace autodiff::vector_math

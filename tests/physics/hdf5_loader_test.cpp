@@ -1,0 +1,311 @@
+#define BOOST_TEST_MODULE physics_hdf5_loader
+#include <boost/test/unit_test.hpp>
+
+#include <hdf5.h>
+
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <initializer_list>
+#include <limits>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include "experiments/physics/data/hdf5_loader.hpp"
+
+namespace fs = std::filesystem;
+
+namespace {
+
+// A fresh folder under the system's temporary directory, removed afterwards.
+struct TemporaryFolder {
+  TemporaryFolder() {
+    static int counter = 0;
+    path = fs::temp_directory_path() / ("physics_hdf5_loader_test_" + std::to_string(::getpid()) +
+                                        "_" + std::to_string(counter++));
+    fs::create_directories(path);
+  }
+  TemporaryFolder(const TemporaryFolder&) = delete;
+  TemporaryFolder& operator=(const TemporaryFolder&) = delete;
+  ~TemporaryFolder() {
+    std::error_code ignored;
+    fs::remove_all(path, ignored);
+  }
+
+  fs::path path;
+};
+
+// Writes HDF5 test files through the C API, independently of the library.
+class TestFile {
+ public:
+  explicit TestFile(const fs::path& path)
+      : file_(H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT)) {
+    BOOST_TEST_REQUIRE(file_ >= 0);
+  }
+  TestFile(const TestFile&) = delete;
+  TestFile& operator=(const TestFile&) = delete;
+  ~TestFile() { H5Fclose(file_); }
+
+  // Writes `values` with memory type `memory_type` as a dataset of file type
+  // `file_type` and the given dimensions.
+  template <typename T>
+  void dataset(const char* name, hid_t file_type, hid_t memory_type,
+               std::initializer_list<hsize_t> dimensions, const std::vector<T>& values) {
+    const std::vector<hsize_t> dims(dimensions);
+    const hid_t space = H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr);
+    const hid_t set =
+        H5Dcreate2(file_, name, file_type, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    BOOST_TEST_REQUIRE(set >= 0);
+    BOOST_TEST_REQUIRE(H5Dwrite(set, memory_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, values.data()) >=
+                       0);
+    H5Dclose(set);
+    H5Sclose(space);
+  }
+
+  void doubles(const char* name, std::initializer_list<hsize_t> dimensions,
+               const std::vector<double>& values) {
+    dataset(name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, dimensions, values);
+  }
+
+  void group(const char* name) {
+    const hid_t created = H5Gcreate2(file_, name, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    BOOST_TEST_REQUIRE(created >= 0);
+    H5Gclose(created);
+  }
+
+ private:
+  hid_t file_;
+};
+
+// The message of the std::runtime_error that `call` throws, or records a
+// failure and returns "" when it throws nothing.
+template <typename Call>
+std::string runtime_error_message(const Call& call) {
+  try {
+    call();
+  } catch (const std::runtime_error& error) {
+    return error.what();
+  }
+  BOOST_ERROR("expected std::runtime_error, but nothing was thrown");
+  return "";
+}
+
+void check_contains(const std::string& message, std::initializer_list<std::string_view> parts) {
+  for (const std::string_view part : parts) {
+    BOOST_TEST(message.find(part) != std::string::npos,
+               "message '" << message << "' does not contain '" << part << "'");
+  }
+}
+
+// The message of loading `path`, which must fail.
+std::string load_error(const fs::path& path) {
+  return runtime_error_message([&] { physics::load_jet_hdf5(path); });
+}
+
+const std::vector<double> six_features = {1, 2, 3, 4, 5, 6};
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(round_trip_float32_and_integer_targets) {
+  const TemporaryFolder folder;
+  const fs::path path = folder.path / "jets.h5";
+  {
+    TestFile file(path);
+    file.dataset("features", H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, {3, 2},
+                 std::vector<float>{0.5F, -1.25F, 2.0F, 3.5F, 80.25F, 0.125F});
+    file.dataset("targets", H5T_STD_I32LE, H5T_NATIVE_INT, {3}, std::vector<int>{1, 0, 1});
+  }
+
+  const physics::JetArrays arrays = physics::load_jet_hdf5(path);
+
+  // Every value is exact in float32, so the conversion to double is exact.
+  BOOST_TEST_REQUIRE(arrays.features.shape(0) == 3U);
+  BOOST_TEST_REQUIRE(arrays.features.shape(1) == 2U);
+  BOOST_TEST(arrays.features(0, 1) == -1.25);
+  BOOST_TEST(arrays.features(2, 0) == 80.25);
+  BOOST_TEST(arrays.targets.shape(1) == 1U);
+  BOOST_TEST(arrays.targets(0, 0) == 1.0);
+  BOOST_TEST(arrays.targets(1, 0) == 0.0);
+}
+
+BOOST_AUTO_TEST_CASE(round_trip_float64_column_targets) {
+  const TemporaryFolder folder;
+  const fs::path path = folder.path / "jets.h5";
+  {
+    TestFile file(path);
+    file.doubles("features", {2, 3}, {0.1, 0.2, 0.3, 0.4, 0.5, 0.6});
+    file.doubles("targets", {2, 1}, {0.0, 1.0});
+  }
+
+  const nn::Dataset data = physics::load_jet_hdf5_dataset(path, 1.0);
+
+  BOOST_TEST(data.size() == 2U);
+  BOOST_TEST(data.features() == 3U);
+  BOOST_TEST(data.X(1, 2) == 0.6);
+  BOOST_TEST(data.y(1, 0) == 1.0);
+  BOOST_TEST(data.z(0, 0) == 1.0);
+  BOOST_TEST(data.z(1, 0) == 1.0);
+  BOOST_TEST(data.weights(0, 0) == 1.0);
+}
+
+BOOST_AUTO_TEST_CASE(missing_file) {
+  const TemporaryFolder folder;
+  const fs::path path = folder.path / "absent.h5";
+  check_contains(load_error(path), {"load_jet_hdf5", path.string(), "not found"});
+}
+
+BOOST_AUTO_TEST_CASE(non_hdf5_file) {
+  const TemporaryFolder folder;
+  const fs::path path = folder.path / "text.h5";
+  std::ofstream(path) << "features,targets\n1,0\n";
+  check_contains(load_error(path), {path.string(), "is not an HDF5 file"});
+}
+
+BOOST_AUTO_TEST_CASE(missing_datasets) {
+  const TemporaryFolder folder;
+  const fs::path no_features = folder.path / "no_features.h5";
+  const fs::path no_targets = folder.path / "no_targets.h5";
+  {
+    TestFile file(no_features);
+    file.doubles("targets", {1}, {1.0});
+  }
+  {
+    TestFile file(no_targets);
+    file.doubles("features", {1, 6}, six_features);
+  }
+
+  check_contains(load_error(no_features), {no_features.string(), "'features' is missing"});
+  check_contains(load_error(no_targets), {no_targets.string(), "'targets' is missing"});
+}
+
+BOOST_AUTO_TEST_CASE(group_instead_of_dataset) {
+  const TemporaryFolder folder;
+  const fs::path path = folder.path / "group.h5";
+  {
+    TestFile file(path);
+    file.group("features");
+  }
+  check_contains(load_error(path), {path.string(), "'features'", "not a dataset"});
+}
+
+BOOST_AUTO_TEST_CASE(wrong_ranks) {
+  const TemporaryFolder folder;
+  const fs::path flat_features = folder.path / "flat_features.h5";
+  const fs::path wide_targets = folder.path / "wide_targets.h5";
+  {
+    TestFile file(flat_features);
+    file.doubles("features", {6}, six_features);
+    file.doubles("targets", {6}, {0, 1, 0, 1, 0, 1});
+  }
+  {
+    TestFile file(wide_targets);
+    file.doubles("features", {3, 2}, six_features);
+    file.doubles("targets", {3, 2}, six_features);
+  }
+
+  check_contains(load_error(flat_features), {"'features' has rank 1", "[6]", "2D [n, k]"});
+  check_contains(load_error(wide_targets), {"'targets' has rank 2", "[3, 2]", "[n] or [n, 1]"});
+}
+
+BOOST_AUTO_TEST_CASE(wrong_element_types) {
+  const TemporaryFolder folder;
+  const fs::path integer_features = folder.path / "integer_features.h5";
+  const fs::path string_targets = folder.path / "string_targets.h5";
+  {
+    TestFile file(integer_features);
+    file.dataset("features", H5T_STD_I32LE, H5T_NATIVE_INT, {1, 2}, std::vector<int>{1, 2});
+    file.doubles("targets", {1}, {1.0});
+  }
+  {
+    TestFile file(string_targets);
+    file.doubles("features", {2, 1}, {1.0, 2.0});
+    const hid_t text = H5Tcopy(H5T_C_S1);
+    H5Tset_size(text, 2);
+    file.dataset("targets", text, text, {2}, std::vector<char>{'a', 'b', 'c', 'd'});
+    H5Tclose(text);
+  }
+
+  check_contains(load_error(integer_features),
+                 {"'features' [1, 2] has integer elements", "floating point"});
+  check_contains(load_error(string_targets),
+                 {"'targets' [2] has string elements", "integer or floating point"});
+}
+
+BOOST_AUTO_TEST_CASE(row_count_mismatch) {
+  const TemporaryFolder folder;
+  const fs::path path = folder.path / "mismatch.h5";
+  {
+    TestFile file(path);
+    file.doubles("features", {3, 2}, six_features);
+    file.doubles("targets", {2}, {0.0, 1.0});
+  }
+  check_contains(load_error(path), {path.string(), "[3, 2]", "[2]", "row counts differ"});
+}
+
+BOOST_AUTO_TEST_CASE(invalid_values) {
+  const TemporaryFolder folder;
+  const fs::path bad_label = folder.path / "bad_label.h5";
+  const fs::path nan_feature = folder.path / "nan_feature.h5";
+  {
+    TestFile file(bad_label);
+    file.doubles("features", {2, 1}, {1.0, 2.0});
+    file.doubles("targets", {2}, {1.0, 2.0});
+  }
+  {
+    TestFile file(nan_feature);
+    file.doubles("features", {2, 1}, {1.0, std::numeric_limits<double>::quiet_NaN()});
+    file.doubles("targets", {2}, {1.0, 0.0});
+  }
+
+  check_contains(load_error(bad_label), {"'targets' has the value 2 at row 1", "0 or 1"});
+  check_contains(load_error(nan_feature), {"'features' has the value nan at row 1, column 0"});
+  BOOST_CHECK_THROW(physics::load_jet_hdf5_dataset(nan_feature, std::nan("")),
+                    std::invalid_argument);
+}
+
+// A failed load must leave stderr untouched: HDF5 would print its error
+// stack there unless the library turns that off.
+BOOST_AUTO_TEST_CASE(errors_print_nothing) {
+  const TemporaryFolder folder;
+  const fs::path text_file = folder.path / "text.h5";
+  const fs::path missing_dataset = folder.path / "missing.h5";
+  const fs::path captured = folder.path / "stderr.txt";
+  std::ofstream(text_file) << "not hdf5";
+  {
+    TestFile file(missing_dataset);
+    file.doubles("targets", {1}, {1.0});
+  }
+
+  std::fflush(stderr);
+  const int saved = ::dup(STDERR_FILENO);
+  const int sink = ::open(captured.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  BOOST_TEST_REQUIRE(saved >= 0);
+  BOOST_TEST_REQUIRE(sink >= 0);
+  ::dup2(sink, STDERR_FILENO);
+
+  for (const fs::path& path : {text_file, missing_dataset, folder.path / "absent.h5"}) {
+    try {
+      physics::load_jet_hdf5(path);
+    } catch (const std::runtime_error&) {
+      // Expected; only the printing matters here.
+    }
+  }
+
+  std::fflush(stderr);
+  ::dup2(saved, STDERR_FILENO);
+  ::close(saved);
+  ::close(sink);
+  BOOST_TEST(fs::file_size(captured) == 0U);
+
+  // The library restores HDF5's automatic error handler afterwards.
+  H5E_auto2_t handler = nullptr;
+  void* data = nullptr;
+  H5Eget_auto2(H5E_DEFAULT, &handler, &data);
+  BOOST_TEST(handler != nullptr);
+}
