@@ -31,8 +31,8 @@ class BufferPool {
 
   // Ends a cycle (a tape calls it from clear(), before giving back the
   // arrays of the cleared recording). Frees the arrays of element counts
-  // that no cycle took in the last `stale_cycles` cycles, so that sizes from
-  // one-off inputs do not stay allocated.
+  // that take() has not handed out for more than `stale_cycles` cycles, so
+  // that sizes from one-off inputs do not stay allocated.
   void end_cycle();
 
   // Frees every pooled array.

@@ -243,6 +243,15 @@ void Tape::backward(Variable loss, std::span<const Variable> wrt) {
     wrt_nodes.push_back(leaf.index_);
   }
   run_backward(loss, wrt_nodes);
+
+  // A listed leaf that the loss does not depend on has a zero gradient.
+  for (const std::size_t index : wrt_nodes) {
+    Node& node = nodes_[index];
+    if (!node.has_gradient) {
+      node.gradient = xt::zeros<double>(node.value.shape());
+      node.has_gradient = true;
+    }
+  }
 }
 
 void Tape::backward(Variable loss, const ParameterList& parameters) {

@@ -156,7 +156,8 @@ class Tape {
 
   // Computes d loss / d leaf for each leaf in `wrt` only, walking the nodes
   // that lie between them and `loss`. The loss must be a [1, 1] node of this
-  // tape. Gradients of earlier backward passes on this tape are discarded.
+  // tape. A listed leaf that the loss does not depend on gets a zero
+  // gradient. Gradients of earlier backward passes on this tape are discarded.
   void backward(Variable loss, std::span<const Variable> wrt);
   void backward(Variable loss, std::initializer_list<Variable> wrt);
 

@@ -5,11 +5,9 @@
 #include <iomanip>
 #include <limits>
 #include <numbers>
-#include <span>
 #include <sstream>
 #include <stdexcept>
 #include <string>
-#include <vector>
 
 #include "autodiff/ops/kernels.hpp"
 #include "autodiff/vector_math.hpp"
@@ -87,10 +85,9 @@ Variable record_loss(const char* loss, Variable input, double value, Matrix deri
       [](const Matrix& g, GradientSink& sink) {
         if (!sink.needs(0)) return;
         const double scale = g(0, 0);
-        const double* derivative = sink.saved().data();
-        autodiff::kernels::write(sink.target(0), [scale, derivative](std::size_t k) {
-          return scale * derivative[k];
-        });
+        const double* saved = sink.saved().data();
+        autodiff::kernels::write(sink.target(0),
+                                 [scale, saved](std::size_t k) { return scale * saved[k]; });
       },
       std::move(derivative));
 }
@@ -400,14 +397,19 @@ Variable gaussian_mixture_nll(Variable means, Variable log_sigmas, Variable mixt
       loss, std::move(result), {means, log_sigmas, mixture_logits},
       [](const Matrix& g, GradientSink& sink) {
         const double scale = g(0, 0);
-        const Matrix& derivatives = sink.saved();
-        const std::size_t components = derivatives.shape(1) / 3;
+        const Matrix& saved = sink.saved();  // [n, 3C]
+        const std::size_t saved_rows = saved.shape(0);
+        const std::size_t width = saved.shape(1) / 3;
         for (std::size_t input = 0; input < 3; ++input) {
           if (!sink.needs(input)) continue;
-          const double* block = derivatives.data() + input * components;
-          autodiff::kernels::write(sink.target(input), [&](std::size_t k) {
-            return scale * block[(k / components) * 3 * components + k % components];
-          });
+          const autodiff::GradientTarget target = sink.target(input);
+          for (std::size_t i = 0; i < saved_rows; ++i) {
+            const double* block = saved.data() + i * 3 * width + input * width;
+            double* gradient = target.gradient.data() + i * width;
+            for (std::size_t c = 0; c < width; ++c) {
+              gradient[c] = (target.accumulate ? gradient[c] : 0.0) + scale * block[c];
+            }
+          }
         }
       },
       std::move(derivatives));

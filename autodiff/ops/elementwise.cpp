@@ -104,8 +104,11 @@ Variable relu(Variable x) {
                         if (!sink.needs(0)) return;
                         const double* gradient = g.data();
                         const double* input = sink.input(0).data();
+                        // Both loads are unconditional, so GCC turns the
+                        // select into a vector blend instead of a branch.
                         kernels::write(sink.target(0), [gradient, input](std::size_t k) {
-                          return input[k] > 0.0 ? gradient[k] : 0.0;
+                          const double share = gradient[k];
+                          return input[k] > 0.0 ? share : 0.0;
                         });
                       });
 }

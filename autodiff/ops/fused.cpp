@@ -2,9 +2,37 @@
 
 #include <algorithm>
 
-#include "autodiff/ops/linalg.hpp"
+#include "autodiff/ops/kernels.hpp"
 
 namespace autodiff {
+namespace {
+
+// Writes (or adds, with `accumulate`) the column sums of g [n, m] into
+// sums[0, m). Eight columns at a time are summed in local accumulators, which
+// the compiler keeps in registers; adding each row into `sums` in memory
+// would chain every addition through a store and a load.
+void add_column_sums(const Matrix& g, double* sums, bool accumulate) {
+  constexpr std::size_t block = 8;
+  const std::size_t rows = g.shape(0);
+  const std::size_t cols = g.shape(1);
+  const double* data = g.data();
+
+  for (std::size_t first = 0; first < cols; first += block) {
+    const std::size_t width = std::min(block, cols - first);
+    double partial[block] = {};
+    for (std::size_t i = 0; i < rows; ++i) {
+      const double* row = data + i * cols + first;
+      for (std::size_t j = 0; j < width; ++j) {
+        partial[j] += row[j];
+      }
+    }
+    for (std::size_t j = 0; j < width; ++j) {
+      sums[first + j] = accumulate ? sums[first + j] + partial[j] : partial[j];
+    }
+  }
+}
+
+}  // namespace
 
 Variable affine(Variable x, Variable weights, Variable bias) {
   const Shape x_shape = x.shape();
@@ -21,39 +49,33 @@ Variable affine(Variable x, Variable weights, Variable bias) {
   Tape& tape = x.tape();
 
   // [n, m]: b in every row, then x · W added by dgemm with beta = 1.
+  // A plain loop rather than std::copy, whose memmove call per row costs
+  // more than the copy for rows of a few dozen elements.
   Matrix value = tape.buffer({x_shape[0], w_shape[1]});
   const double* b = bias.value().data();
   for (std::size_t i = 0; i < x_shape[0]; ++i) {
-    std::copy(b, b + w_shape[1], value.data() + i * w_shape[1]);
+    double* row = value.data() + i * w_shape[1];
+    for (std::size_t j = 0; j < w_shape[1]; ++j) {
+      row[j] = b[j];
+    }
   }
-  gemm_into(x.value(), weights.value(), value, false, false, 1.0);
+  kernels::gemm_into(x.value(), weights.value(), value, false, false, 1.0);
 
   return tape.record("affine", std::move(value), {x, weights, bias},
                      [](const Matrix& g, GradientSink& sink) {
                        if (sink.needs(0)) {
                          const GradientTarget target = sink.target(0);
-                         gemm_into(g, sink.input(1), target.gradient, false, true,
+                         kernels::gemm_into(g, sink.input(1), target.gradient, false, true,
                                    target.accumulate ? 1.0 : 0.0);
                        }
                        if (sink.needs(1)) {
                          const GradientTarget target = sink.target(1);
-                         gemm_into(sink.input(0), g, target.gradient, true, false,
+                         kernels::gemm_into(sink.input(0), g, target.gradient, true, false,
                                    target.accumulate ? 1.0 : 0.0);
                        }
                        if (sink.needs(2)) {
-                         // db_j = sum_i g_ij, accumulated row by row.
                          const GradientTarget target = sink.target(2);
-                         double* db = target.gradient.data();
-                         const std::size_t cols = g.shape(1);
-                         if (!target.accumulate) {
-                           std::fill(db, db + cols, 0.0);
-                         }
-                         for (std::size_t i = 0; i < g.shape(0); ++i) {
-                           const double* row = g.data() + i * cols;
-                           for (std::size_t j = 0; j < cols; ++j) {
-                             db[j] += row[j];
-                           }
-                         }
+                         add_column_sums(g, target.gradient.data(), target.accumulate);
                        }
                      });
 }

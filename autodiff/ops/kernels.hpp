@@ -65,6 +65,14 @@ inline BroadcastStrides broadcast_strides(const Matrix& array) {
   return {row, col};
 }
 
+// The product of gemm() (autodiff/ops/linalg.hpp) written into an existing
+// array: result = op(a) · op(b) + beta · result, so beta = 1 adds the product
+// to result and beta = 0 overwrites it (result may then hold anything, NaN
+// included). Throws std::invalid_argument naming the shapes when the inner
+// sizes differ or result does not have the product's shape.
+void gemm_into(const Matrix& a, const Matrix& b, Matrix& result, bool transpose_a,
+               bool transpose_b, double beta);
+
 // For every (i, j) of `shape`, adds f(i, j) into the element of the target
 // that broadcasting maps to (i, j): the adjoint of broadcasting the target's
 // array to `shape`, which sums over the broadcast axes. Overwrites the target

@@ -19,12 +19,16 @@ void copy_columns(const double* from, std::size_t from_cols, std::size_t begin, 
   for (std::size_t i = 0; i < rows; ++i) {
     const double* source = from + i * from_cols + begin;
     double* destination = to + i * to_cols + to_begin;
+    // Plain loops: a memmove call per row costs more than copying a few
+    // columns.
     if (add) {
       for (std::size_t j = 0; j < width; ++j) {
         destination[j] += source[j];
       }
     } else {
-      std::copy(source, source + width, destination);
+      for (std::size_t j = 0; j < width; ++j) {
+        destination[j] = source[j];
+      }
     }
   }
 }

@@ -1,5 +1,11 @@
 #include "experiments/benchmarks/training_steps.hpp"
 
+#include <algorithm>
+#include <numeric>
+#include <vector>
+
+#include <xtensor/xreducer.hpp>
+
 #include "autodiff/ops/arithmetic.hpp"
 #include "autodiff/ops/elementwise.hpp"
 #include "experiments/toy/toy_problem.hpp"
@@ -111,6 +117,36 @@ double PlayerPair::combined_step(double lambda) {
 
 double PlayerPair::evaluate(const nn::Dataset& data, double lambda) {
   return trainer_->evaluate(data, lambda).value;
+}
+
+double PlayerPair::evaluate_in_chunks(const nn::Dataset& data, double lambda,
+                                      std::size_t chunk_rows) {
+  double classifier_sum = 0.0;
+  double adversary_sum = 0.0;
+  double weight_sum = 0.0;
+
+  // Chunk means combine weighted by the chunk's total weight; every sample
+  // counts for the adversary, as without an adversary mask.
+  for (std::size_t begin = 0; begin < data.size(); begin += chunk_rows) {
+    const std::size_t end = std::min(data.size(), begin + chunk_rows);
+    std::vector<std::size_t> indices(end - begin);
+    std::iota(indices.begin(), indices.end(), begin);
+    const nn::Dataset chunk = data.rows(indices);
+
+    tape_.clear();
+    const Variable logits = classifier_->logits(tape_.constant(chunk.X));
+    const double chunk_weight = xt::sum(chunk.weights)();
+    classifier_sum +=
+        nn::binary_cross_entropy_with_logits(logits, chunk.y, &chunk.weights).value()(0, 0) *
+        chunk_weight;
+    const Variable adversary_value = adversary_->loss(
+        autodiff::sigmoid(logits), pivot::AdversaryBatch{chunk.z, chunk.y, chunk.weights});
+    adversary_sum += adversary_value.value()(0, 0) * chunk_weight;
+    weight_sum += chunk_weight;
+  }
+  tape_.clear();
+
+  return (classifier_sum - lambda * adversary_sum) / weight_sum;
 }
 
 }  // namespace benchmarks

@@ -55,6 +55,11 @@ class PlayerPair {
   // set after every adversarial iteration.
   double evaluate(const nn::Dataset& data, double lambda);
 
+  // The same losses by the same steps as PivotTrainer::evaluate, with the
+  // chunk size (rows per tape recording) as a parameter, to measure how the
+  // validation pass's time depends on it.
+  double evaluate_in_chunks(const nn::Dataset& data, double lambda, std::size_t chunk_rows);
+
   const nn::Dataset& batch() const { return batch_; }
   autodiff::Tape& tape() { return tape_; }
 

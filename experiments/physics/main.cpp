@@ -91,7 +91,8 @@ nlohmann::json to_json(const Config& config) {
           {"pretrain_adversary_batch", s.pretrain_adversary_batch},
           {"iterations", s.iterations},
           {"batch_size", s.batch_size},
-          {"learning_rate", s.learning_rate}};
+          {"learning_rate", s.learning_rate},
+          {"adversary_learning_rate", s.adversary_learning_rate}};
 }
 
 void add_options(CLI::App& app, Config& config) {
@@ -123,6 +124,10 @@ void add_options(CLI::App& app, Config& config) {
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
   app.add_option("--learning-rate", s.learning_rate, "SGD learning rate of the adversarial phase")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  app.add_option("--adversary-learning-rate", s.adversary_learning_rate,
+                 "SGD learning rate of the adversary, in pretraining and the adversarial phase")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
   app.add_option("--batch-size", s.batch_size, "minibatch size M of the adversarial phase")
@@ -239,11 +244,11 @@ int run(const Config& config, experiments::ResultFolder& folder) {
       const std::lock_guard lock(output_mutex);
       const std::size_t done = ++finished;
       const double elapsed = phase_time.seconds();
-      std::printf("[train] %zu/%zu %-20s seed %llu: peak AMS %.3f at %.2f, AUC %.4f, L_r %.4f "
-                  "(%.1f s); about %.0f s left\n",
+      std::printf("[train] %zu/%zu %-20s seed %llu: peak AMS %.3f at %.2f, AUC %.4f, L_r %.4f, "
+                  "background KS %.3f (%.1f s); about %.0f s left\n",
                   done, run_count, variant.label.c_str(), static_cast<unsigned long long>(seed),
                   results[k].peak.ams, results[k].peak.threshold, results[k].test_auc,
-                  results[k].last_validation.L_r, results[k].seconds,
+                  results[k].last_validation.L_r, results[k].background_ks, results[k].seconds,
                   elapsed / static_cast<double>(done) * static_cast<double>(run_count - done));
     }
   };
@@ -283,16 +288,19 @@ int run(const Config& config, experiments::ResultFolder& folder) {
     std::vector<double> peaks;
     std::vector<double> peak_thresholds;
     std::vector<double> aucs;
+    std::vector<double> background_ks;
     nlohmann::json runs = nlohmann::json::array();
     for (std::size_t s = 0; s < config.seeds; ++s) {
       const auto& result = results[v * config.seeds + s];
       peaks.push_back(result.peak.ams);
       peak_thresholds.push_back(result.peak.threshold);
       aucs.push_back(result.test_auc);
+      background_ks.push_back(result.background_ks);
       runs.push_back({{"seed", s + 1},
                       {"peak_ams", result.peak.ams},
                       {"threshold", result.peak.threshold},
                       {"auc", result.test_auc},
+                      {"background_ks", result.background_ks},
                       {"L_f", result.last_validation.L_f},
                       {"L_r", result.last_validation.L_r},
                       {"seconds", result.seconds}});
@@ -300,9 +308,11 @@ int run(const Config& config, experiments::ResultFolder& folder) {
     const auto [peak_mean, peak_std] = mean_and_std(peaks);
     const auto [threshold_mean, threshold_std] = mean_and_std(peak_thresholds);
     const auto [auc_mean, auc_std] = mean_and_std(aucs);
-    std::printf("  %-20s %.3f ± %.3f at threshold %.2f ± %.2f, AUC %.4f ± %.4f\n",
+    const auto [ks_mean, ks_std] = mean_and_std(background_ks);
+    std::printf("  %-20s %.3f ± %.3f at threshold %.2f ± %.2f, AUC %.4f ± %.4f, "
+                "background KS(Z=0, Z=1) %.3f ± %.3f\n",
                 variants[v].label.c_str(), peak_mean, peak_std, threshold_mean, threshold_std,
-                auc_mean, auc_std);
+                auc_mean, auc_std, ks_mean, ks_std);
     per_variant.push_back({{"label", variants[v].label},
                            {"lambda", variants[v].lambda},
                            {"trained_on_z0_only", variants[v].nuisance_free},
@@ -312,6 +322,8 @@ int run(const Config& config, experiments::ResultFolder& folder) {
                            {"threshold_std", threshold_std},
                            {"auc_mean", auc_mean},
                            {"auc_std", auc_std},
+                           {"background_ks_mean", ks_mean},
+                           {"background_ks_std", ks_std},
                            {"runs", runs}});
   }
 

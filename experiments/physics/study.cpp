@@ -50,7 +50,7 @@ StudyResult run_study(const StudySettings& settings, const nn::Dataset& all_trai
       train, {settings.pretrain_classifier_epochs, settings.pretrain_classifier_batch},
       classifier_pretraining);
 
-  nn::Sgd adversary_sgd(adversary.parameters(), {settings.learning_rate});
+  nn::Sgd adversary_sgd(adversary.parameters(), {settings.adversary_learning_rate});
   trainer.pretrain_adversary(
       train, {settings.pretrain_adversary_epochs, settings.pretrain_adversary_batch},
       adversary_sgd);
@@ -72,6 +72,14 @@ StudyResult run_study(const StudySettings& settings, const nn::Dataset& all_trai
   result.peak = pivot::peak(result.curve);
   result.test_auc = pivot::roc_auc(pivot::column_span(scores), pivot::column_span(test.y),
                                    pivot::column_span(test.weights));
+  std::vector<double> background_z0;
+  std::vector<double> background_z1;
+  for (std::size_t i = 0; i < test.size(); ++i) {
+    if (test.y(i, 0) == 0.0) {
+      (test.z(i, 0) == 0.0 ? background_z0 : background_z1).push_back(scores(i, 0));
+    }
+  }
+  result.background_ks = pivot::ks_distance(background_z0, background_z1);
   result.last_validation = history.back().validation;
   result.seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

@@ -22,10 +22,18 @@ std::string last_system_error() {
   return std::error_code(errno, std::generic_category()).message();
 }
 
+// The UTF-8 byte order mark, which read_csv_table skips at the start of a file.
+constexpr std::string_view byte_order_mark = "\xEF\xBB\xBF";
+
 void check_header(const std::vector<std::string>& header) {
   if (header.empty()) {
     throw std::invalid_argument(
         "write_csv_atomically: the header is empty; pass one name per column");
+  }
+  if (header[0].starts_with(byte_order_mark)) {
+    throw std::invalid_argument(
+        "write_csv_atomically: header name 0 starts with a UTF-8 byte order mark, which "
+        "read_csv_table skips at the start of a file; remove it from the name");
   }
 
   for (std::size_t column = 0; column < header.size(); ++column) {
@@ -225,7 +233,6 @@ CsvTable read_csv_table(const std::filesystem::path& path) {
 
   // Spreadsheet programs often start UTF-8 files with a byte order mark,
   // which would otherwise become part of the first column's name.
-  constexpr std::string_view byte_order_mark = "\xEF\xBB\xBF";
   if (line.starts_with(byte_order_mark)) {
     line.erase(0, byte_order_mark.size());
   }

@@ -30,7 +30,8 @@ struct CsvTable {
 // `path`. Readers therefore see either the old file or the complete new one.
 // Numbers are written in the shortest form that reads back to the same double.
 // Throws std::invalid_argument for an empty header, a header name that the
-// format cannot hold, a column count that differs from the header's, or a
+// format cannot hold (a comma, a double quote, a line break, or a byte order
+// mark at the start of the first name), a column count that differs from the header's, or a
 // folder that does not exist. Throws std::runtime_error if writing or
 // renaming fails.
 void write_csv_atomically(const std::filesystem::path& path, const std::vector<std::string>& header,

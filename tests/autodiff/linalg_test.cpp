@@ -4,6 +4,7 @@
 #include <array>
 #include <cmath>
 #include <initializer_list>
+#include <limits>
 #include <random>
 #include <span>
 #include <stdexcept>
@@ -156,6 +157,80 @@ BOOST_AUTO_TEST_CASE(gemm_transpose_flags) {
   check_product(autodiff::gemm(a_t, b, true, false), expected);
   check_product(autodiff::gemm(a, b_t, false, true), expected);
   check_product(autodiff::gemm(a_t, b_t, true, true), expected);
+}
+
+BOOST_AUTO_TEST_CASE(gemm_into_beta) {
+  const Matrix a = random_matrix({3, 4}, -1.0, 1.0, 53);
+  const Matrix b = random_matrix({4, 2}, -1.0, 1.0, 54);
+  const Matrix product = naive_product(a, b);  // [3, 2]
+  const Matrix start = random_matrix({3, 2}, -1.0, 1.0, 55);
+
+  // beta = 0 overwrites the old contents, which may be NaN (linalg.hpp).
+  Matrix overwritten(Shape{3, 2});
+  overwritten.fill(std::numeric_limits<double>::quiet_NaN());
+  autodiff::gemm_into(a, b, overwritten, false, false, 0.0);
+  check_product(overwritten, product);
+
+  Matrix added = start;
+  autodiff::gemm_into(a, b, added, false, false, 1.0);
+  check_product(added, product + start);
+
+  Matrix scaled = start;
+  autodiff::gemm_into(a, b, scaled, false, false, 0.5);
+  check_product(scaled, product + 0.5 * start);
+}
+
+BOOST_AUTO_TEST_CASE(gemm_into_transpose_flags) {
+  const Matrix a = random_matrix({3, 4}, -1.0, 1.0, 56);
+  const Matrix b = random_matrix({4, 2}, -1.0, 1.0, 57);
+  const Matrix a_t = transposed(a);  // [4, 3]
+  const Matrix b_t = transposed(b);  // [2, 4]
+  const Matrix expected = naive_product(a, b);  // [3, 2]
+
+  for (const bool transpose_a : {false, true}) {
+    for (const bool transpose_b : {false, true}) {
+      BOOST_TEST_CONTEXT("transpose_a " << transpose_a << ", transpose_b " << transpose_b) {
+        Matrix result = xt::zeros<double>({3, 2});
+
+        autodiff::gemm_into(transpose_a ? a_t : a, transpose_b ? b_t : b, result, transpose_a,
+                            transpose_b, 0.0);
+
+        check_product(result, expected);
+      }
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(gemm_into_empty_inner_dimension) {
+  const Matrix a(Shape{3, 0});
+  const Matrix b(Shape{0, 2});
+  const Matrix start{{1.0, 2.0}, {3.0, 4.0}, {5.0, 6.0}};
+
+  // The product is zero, so only beta * result is left.
+  Matrix overwritten(Shape{3, 2});
+  overwritten.fill(std::numeric_limits<double>::quiet_NaN());
+  autodiff::gemm_into(a, b, overwritten, false, false, 0.0);
+  check_matrix(overwritten, xt::zeros<double>({3, 2}));
+
+  Matrix scaled = start;
+  autodiff::gemm_into(a, b, scaled, false, false, 2.0);
+  check_matrix(scaled, 2.0 * start);
+}
+
+BOOST_AUTO_TEST_CASE(gemm_into_rejects_bad_shapes) {
+  const Matrix a = xt::ones<double>({3, 2});
+  const Matrix b = xt::ones<double>({4, 2});
+  Matrix result = xt::zeros<double>({3, 2});
+
+  // Inner sizes 2 and 4 differ.
+  check_contains(
+      invalid_argument_message([&] { autodiff::gemm_into(a, b, result, false, false, 0.0); }),
+      {"gemm_into", "[3, 2]", "[4, 2]"});
+
+  // a · bᵀ is [3, 4], which does not fit a [3, 2] result.
+  check_contains(
+      invalid_argument_message([&] { autodiff::gemm_into(a, b, result, false, true, 0.0); }),
+      {"gemm_into", "[3, 4]", "[3, 2]"});
 }
 
 BOOST_AUTO_TEST_CASE(matmul_gradient) {

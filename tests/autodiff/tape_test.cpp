@@ -383,7 +383,7 @@ BOOST_AUTO_TEST_CASE(variable_invalid_after_index_reused) {
   const Variable old = tape.variable({{1.0}});
   tape.clear();
 
-  // The new node takes index 0 again; the old handle still refers to the
+  // The new node takes index 0 again. The old handle still refers to the
   // cleared recording.
   const Variable fresh = tape.variable({{2.0}});
 
@@ -608,8 +608,8 @@ BOOST_AUTO_TEST_CASE(pooled_arrays_fully_overwritten) {
 }
 
 BOOST_AUTO_TEST_CASE(all_ops_gradient_check) {
-  // The same table through the finite-difference checker: inputs used twice
-  // and the fused affine op have no other gradient check in these suites.
+  // The same table through the finite-difference checker, which covers the
+  // fused affine op and inputs used twice as well.
   autodiff::GradientCheckOptions options;
   options.absolute_tolerance = test_tolerance::gradient_absolute;
   options.relative_tolerance = test_tolerance::gradient_relative;
@@ -699,7 +699,7 @@ BOOST_AUTO_TEST_CASE(sink_target_overwrites_then_accumulates) {
   std::vector<bool> accumulate_flags;
 
   // Both inputs are x. The first target() hands out x's gradient array to be
-  // overwritten; the second one, for the same node, to be added to.
+  // overwritten, and the second one, for the same node, to be added to.
   const Variable twice = tape.record(
       "twice", Matrix{{0.0}}, {x, x}, [&](const Matrix& g, GradientSink& sink) {
         const GradientTarget first = sink.target(0);

@@ -18,14 +18,15 @@
 
 namespace {
 
-// The writer rejects names with these characters, and empty headers.
+// The writer rejects empty headers, names with these characters and a first
+// name that starts with a UTF-8 byte order mark.
 bool writable(const nn::CsvTable& table) {
   for (const std::string& name : table.header) {
     if (name.find_first_of(",\"\r\n") != std::string::npos) {
       return false;
     }
   }
-  return !table.header.empty();
+  return !table.header.empty() && !table.header[0].starts_with("\xEF\xBB\xBF");
 }
 
 bool same_value(double a, double b) {

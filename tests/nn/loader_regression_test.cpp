@@ -108,6 +108,20 @@ BOOST_AUTO_TEST_CASE(csv_skips_byte_order_mark) {
   BOOST_TEST(table.header == (std::vector<std::string>{"a", "b"}));
 }
 
+BOOST_AUTO_TEST_CASE(csv_writer_rejects_byte_order_mark) {
+  // libFuzzer found this header: tabs, then a byte order mark inside the
+  // first name. Written back at the start of a file, the mark would be
+  // skipped and the name would change, so the writer rejects it.
+  const nn::CsvTable table =
+      nn::read_csv_table(stored_input("csv", "valid-byte-order-mark-after-tabs.csv"));
+  BOOST_TEST_REQUIRE(table.header[0].rfind("\xEF\xBB\xBF", 0) == 0u);
+
+  const fs::path copy = fs::temp_directory_path() / "nn_loader_regression_bom.csv";
+  BOOST_CHECK_THROW(nn::write_csv_atomically(copy, table.header, table.values),
+                    std::invalid_argument);
+  BOOST_TEST(!fs::exists(copy));
+}
+
 BOOST_AUTO_TEST_CASE(csv_message_escapes_bytes) {
   // The cell is the bytes 0x80 0xff 0x01; an unescaped NUL or control byte
   // would cut or garble the message.

@@ -1,8 +1,6 @@
 #define BOOST_TEST_MODULE physics_cache
 #include <boost/test/unit_test.hpp>
 
-#include <hdf5.h>
-
 #include <filesystem>
 #include <fstream>
 #include <initializer_list>
@@ -10,6 +8,7 @@
 #include <string>
 #include <string_view>
 
+#include <hdf5.h>
 #include <unistd.h>
 
 #include "experiments/physics/data/cache.hpp"
@@ -36,7 +35,7 @@ struct TemporaryFolder {
   fs::path path;
 };
 
-// Small, fast settings: 8 jets, half of them with a lighter pileup.
+// Fast settings: 5 pileup interactions on average instead of 50.
 physics::JetSimulationOptions small_options() {
   physics::JetSimulationOptions options;
   options.pileup.mean_interactions = 5.0;

@@ -30,8 +30,8 @@ BOOST_AUTO_TEST_CASE(trimming_removes_soft_far_particle) {
   const physics::TrimmedJet jet = physics::cluster_leading_trimmed_jet(event, {});
 
   // p_T of the vector sums: the first three particles, then the first two.
-  const double jet_pt = std::hypot(event[0].px + event[1].px + event[2].px,
-                                   event[0].py + event[1].py + event[2].py);
+  const double jet_pt =
+      std::hypot(event[0].px + event[1].px + event[2].px, event[0].py + event[1].py + event[2].py);
   const double core_pt = std::hypot(event[0].px + event[1].px, event[0].py + event[1].py);
   BOOST_TEST(jet.jet.pt() == jet_pt, tt::tolerance(1e-12));
   BOOST_TEST(jet.constituents.size() == 2U);

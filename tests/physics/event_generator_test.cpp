@@ -80,8 +80,8 @@ BOOST_AUTO_TEST_CASE(qcd_event_pt_in_range) {
 }
 
 // After the showers each quark jet is boosted so that the W event's total
-// four-momentum is the W's, so the total mass is the drawn W mass, within
-// the truncation window 80.4 ± 10 GeV, and the total p_T is in [250, 300].
+// four-momentum is the W's. The total mass is then the drawn W mass, inside
+// the truncation window 80.4 ± 10 GeV, and the total p_T lies in [250, 300].
 BOOST_AUTO_TEST_CASE(w_event_conserves_w_momentum) {
   for (std::uint64_t seed = 0; seed < 30; ++seed) {
     nn::Rng rng(seed);

@@ -1,8 +1,6 @@
 #define BOOST_TEST_MODULE physics_hdf5_loader
 #include <boost/test/unit_test.hpp>
 
-#include <hdf5.h>
-
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -15,6 +13,7 @@
 #include <vector>
 
 #include <fcntl.h>
+#include <hdf5.h>
 #include <unistd.h>
 
 #include "experiments/physics/data/hdf5_loader.hpp"

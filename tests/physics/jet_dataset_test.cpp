@@ -28,7 +28,8 @@ std::vector<double> feature_sample(JetOrigin origin, bool with_pileup, std::size
   const physics::JetSimulationOptions options;
   std::vector<double> values;
   for (std::size_t i = 0; i < count; ++i) {
-    values.push_back(physics::simulate_jet_features(options, origin, with_pileup, first_seed + i)[column]);
+    values.push_back(
+        physics::simulate_jet_features(options, origin, with_pileup, first_seed + i)[column]);
   }
   return values;
 }
@@ -145,9 +146,9 @@ BOOST_AUTO_TEST_CASE(w_mass_peak_and_broad_qcd) {
   BOOST_TEST(fraction_in_peak(qcd) < 0.25);
 }
 
-// Two-prong W jets have lower τ21 and D2 than QCD jets. Medians of 400 jets
-// each; the observed gap (0.15 against 0.35 for τ21, 0.7 against 1.3 for
-// D2) is many standard errors of about 0.02 and 0.05.
+// Two-prong W jets have lower τ21 and D2 than QCD jets. The medians of 400
+// jets each differ by many standard errors: about 0.15 against 0.35 for τ21
+// and 0.7 against 1.3 for D2, with standard errors near 0.02 and 0.05.
 BOOST_AUTO_TEST_CASE(w_jets_two_prong) {
   for (const std::size_t column : {tau21_column, d2_beta1_column}) {
     const std::vector<double> w = feature_sample(JetOrigin::w_boson, false, column, 400, 300);

@@ -13,7 +13,8 @@ using physics::Particle;
 BOOST_AUTO_TEST_CASE(rapidity_construction_round_trip) {
   const Particle p = physics::from_pt_rapidity_phi_mass(120.0, -0.7, 2.5, 3.0);
 
-  BOOST_TEST(physics::transverse_momentum(p) == 120.0, tt::tolerance(test_tolerance::exact_fraction));
+  BOOST_TEST(physics::transverse_momentum(p) == 120.0,
+             tt::tolerance(test_tolerance::exact_fraction));
   BOOST_TEST(physics::rapidity(p) == -0.7, tt::tolerance(test_tolerance::exact_fraction));
   BOOST_TEST(physics::azimuth(p) == 2.5, tt::tolerance(test_tolerance::exact_fraction));
   // m² = E² - |p|² loses digits to cancellation: E ≈ 150 and m = 3 leave

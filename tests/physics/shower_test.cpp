@@ -31,8 +31,8 @@ double mean_multiplicity(physics::PartonFlavour flavour, int showers) {
 }  // namespace
 
 // Each branching splits p_T into z p_T and (1 - z) p_T and moves the
-// daughters by (1 - z) θ and -z θ, so Σ p_T and the p_T-weighted centroid in
-// (y, φ) are those of the seed after any number of branchings.
+// daughters by (1 - z) θ and -z θ. So after any number of branchings Σ p_T
+// and the p_T-weighted centroid in (y, φ) are those of the seed.
 BOOST_AUTO_TEST_CASE(conserves_pt_and_centroid) {
   const physics::ShowerSeed seed{275.0, 0.4, 1.2, physics::PartonFlavour::gluon, 1.0};
 
@@ -115,11 +115,11 @@ BOOST_AUTO_TEST_CASE(invalid_input_throws) {
   below_pole.cutoff_kt = 0.05;
 
   BOOST_CHECK_THROW(physics::validate(below_pole), std::invalid_argument);
-  BOOST_CHECK_THROW(
-      physics::shower_parton({0.0, 0.0, 0.0, physics::PartonFlavour::quark, 1.0}, {}, rng, particles),
-      std::invalid_argument);
-  BOOST_CHECK_THROW(
-      physics::shower_parton({10.0, 0.0, 0.0, physics::PartonFlavour::quark, 0.0}, {}, rng, particles),
-      std::invalid_argument);
+  BOOST_CHECK_THROW(physics::shower_parton({0.0, 0.0, 0.0, physics::PartonFlavour::quark, 1.0}, {},
+                                           rng, particles),
+                    std::invalid_argument);
+  BOOST_CHECK_THROW(physics::shower_parton({10.0, 0.0, 0.0, physics::PartonFlavour::quark, 0.0}, {},
+                                           rng, particles),
+                    std::invalid_argument);
   BOOST_TEST(particles.empty());
 }

@@ -187,7 +187,8 @@ CachedJetDataset load_or_generate_jet_dataset(const std::filesystem::path& cache
     try {
       cached = read_cache_file(path, key, samples);
     } catch (const std::runtime_error& error) {
-      throw std::runtime_error(std::string(error.what()) + " (this is the cache file for these "
+      throw std::runtime_error(std::string(error.what()) +
+                               " (this is the cache file for these "
                                "settings; delete it to regenerate the data set)");
     }
     if (cached) {

@@ -5,7 +5,7 @@
 //
 // Each data set is one HDF5 file "jets-<hash>.h5" in the cache folder, where
 // <hash> is the 64-bit FNV-1a hash of the cache key text (below) in hex. The
-// file holds
+// file contains
 //   features  [n, 6] float64, columns in the order of jet_feature_names
 //   targets   [n]    float64, 1 = W, 0 = QCD
 //   pileup    [n]    float64, 1 = with pileup, 0 = without

@@ -32,10 +32,10 @@ std::vector<fastjet::PseudoJet> accepted_inputs(const char* function,
   }
 
   if (inputs.empty()) {
-    throw std::invalid_argument(std::string(function) + ": none of the " +
-                                std::to_string(particles.size()) + " particles lies inside |eta| < " +
-                                detail::format_number(options.max_abs_eta) +
-                                ", so there is no jet; pass particles inside the acceptance");
+    throw std::invalid_argument(
+        std::string(function) + ": none of the " + std::to_string(particles.size()) +
+        " particles lies inside |eta| < " + detail::format_number(options.max_abs_eta) +
+        ", so there is no jet; pass particles inside the acceptance");
   }
   return inputs;
 }
@@ -46,13 +46,12 @@ void validate(const ClusteringOptions& options) {
   const char* name = "ClusteringOptions";
   detail::require_option(options.jet_radius > 0.0, name, "jet_radius", options.jet_radius,
                          "positive");
-  detail::require_option(options.trimming_radius > 0.0 && options.trimming_radius < options.jet_radius,
-                         name, "trimming_radius", options.trimming_radius,
-                         "positive and below jet_radius = " +
-                             detail::format_number(options.jet_radius));
   detail::require_option(
-      options.trimming_pt_fraction >= 0.0 && options.trimming_pt_fraction < 1.0, name,
-      "trimming_pt_fraction", options.trimming_pt_fraction, "in [0, 1)");
+      options.trimming_radius > 0.0 && options.trimming_radius < options.jet_radius, name,
+      "trimming_radius", options.trimming_radius,
+      "positive and below jet_radius = " + detail::format_number(options.jet_radius));
+  detail::require_option(options.trimming_pt_fraction >= 0.0 && options.trimming_pt_fraction < 1.0,
+                         name, "trimming_pt_fraction", options.trimming_pt_fraction, "in [0, 1)");
   detail::require_option(options.max_abs_eta > 0.0, name, "max_abs_eta", options.max_abs_eta,
                          "positive");
 }

@@ -38,8 +38,8 @@ void validate(const ClusteringOptions& options);
 // is a plain four-momentum, detached from the cluster sequence that made it,
 // so it stays valid after the call.
 struct TrimmedJet {
-  fastjet::PseudoJet jet;                         // untrimmed leading anti-k_t jet
-  fastjet::PseudoJet trimmed;                     // sum of the kept subjets
+  fastjet::PseudoJet jet;                        // untrimmed leading anti-k_t jet
+  fastjet::PseudoJet trimmed;                    // sum of the kept subjets
   std::vector<fastjet::PseudoJet> constituents;  // particles of the trimmed jet
 };
 

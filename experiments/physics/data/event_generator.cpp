@@ -59,11 +59,10 @@ Particle sum_momenta(const std::vector<Particle>& particles, const LorentzBoost&
   return sum;
 }
 
-// Restores four-momentum conservation in W → q q̄ after the showers, the
-// way angular-ordered showers reconstruct their kinematics: in the W rest
-// frame, jet i (the particles of one quark's shower, total momentum P_i and
-// mass m_i) is boosted as a whole to Q_i = (E_i, ±p* n) along the decay
-// axis n, where p* is the two-body momentum
+// Restores four-momentum conservation in W → q q̄ after the showers. Jet i
+// contains the particles of one quark's shower, with total momentum P_i and
+// mass m_i in the W rest frame. It is boosted as a whole to
+// Q_i = (E_i, ±p* n) along the decay axis n, with the two-body momentum
 //   p* = sqrt((M² - (m1 + m2)²) (M² - (m1 - m2)²)) / (2M),
 // so that Q_1 + Q_2 = (M, 0). Each jet keeps its mass and internal shape.
 // Returns false, changing nothing, when m1 + m2 >= M.
@@ -98,12 +97,11 @@ bool reshuffle_w_decay(std::vector<Particle>& first, std::vector<Particle>& seco
   return true;
 }
 
-// Showers attempted per W event before giving up; a retry happens only when
+// Showers attempted per W event before giving up. A retry happens only when
 // the two quark jets together are heavier than the W, which is rare.
 constexpr int max_w_shower_attempts = 1000;
 
-std::vector<Particle> generate_qcd_event(const Direction& direction,
-                                         const HardProcessOptions& hard,
+std::vector<Particle> generate_qcd_event(const Direction& direction, const HardProcessOptions& hard,
                                          const ShowerOptions& shower, nn::Rng& rng) {
   const PartonFlavour flavour =
       rng.uniform(0.0, 1.0) < hard.gluon_fraction ? PartonFlavour::gluon : PartonFlavour::quark;
@@ -162,19 +160,19 @@ void validate(const HardProcessOptions& options) {
                          "positive and below w_mass = " + detail::format_number(options.w_mass));
   detail::require_option(options.gluon_fraction >= 0.0 && options.gluon_fraction <= 1.0, name,
                          "gluon_fraction", options.gluon_fraction, "in [0, 1]");
-  detail::require_option(options.qcd_max_angle > 0.0, name, "qcd_max_angle",
-                         options.qcd_max_angle, "positive");
+  detail::require_option(options.qcd_max_angle > 0.0, name, "qcd_max_angle", options.qcd_max_angle,
+                         "positive");
 }
 
 DecayProducts decay_to_massless_pair(const Particle& parent, double cos_theta_star,
                                      double phi_star) {
-  const double mass_squared = parent.e * parent.e - parent.px * parent.px -
-                              parent.py * parent.py - parent.pz * parent.pz;
+  const double mass_squared =
+      parent.e * parent.e - parent.px * parent.px - parent.py * parent.py - parent.pz * parent.pz;
   if (!(parent.e > 0.0) || !(mass_squared > 0.0)) {
-    throw std::invalid_argument("decay_to_massless_pair: the parent has E = " +
-                                detail::format_number(parent.e) + " GeV and m² = " +
-                                detail::format_number(mass_squared) +
-                                " GeV², but a decaying particle needs E > 0 and m² > 0");
+    throw std::invalid_argument(
+        "decay_to_massless_pair: the parent has E = " + detail::format_number(parent.e) +
+        " GeV and m² = " + detail::format_number(mass_squared) +
+        " GeV², but a decaying particle needs E > 0 and m² > 0");
   }
 
   // Rest frame: back-to-back daughters, each with energy and momentum m/2.

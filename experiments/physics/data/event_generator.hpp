@@ -49,23 +49,23 @@ struct DecayProducts {
   Particle second;
 };
 
-// Decays `parent` (of positive mass m) into two massless particles: in the
-// parent's rest frame each has energy m/2, `first` moves along
-// (sin θ* cos φ*, sin θ* sin φ*, cos θ*) and `second` opposite, and both are
-// then boosted by the parent's velocity p/E. Throws std::invalid_argument
-// when the parent is not timelike (E <= |p|).
+// Decays `parent` (of positive mass m) into two massless particles. In the
+// parent's rest frame each has energy m/2, with `first` moving along
+// (sin θ* cos φ*, sin θ* sin φ*, cos θ*) and `second` opposite. Both are then
+// boosted by the parent's velocity p/E. Throws std::invalid_argument when
+// the parent is not timelike (E <= |p|).
 DecayProducts decay_to_massless_pair(const Particle& parent, double cos_theta_star,
                                      double phi_star);
 
 // Generates the final particles of one hard event.
 //
-// W boson: p_T, y and φ as in the options, mass from the truncated
-// Breit-Wigner, isotropic decay to a quark pair in the rest frame (W
-// polarization is ignored), each quark showered with the pair's separation
-// ΔR as its maximum angle (the pair is a colour singlet), and then each
-// quark's jet boosted as a whole in the W rest frame so that the two jets
+// W boson: p_T, y and φ as in the options and the mass from the truncated
+// Breit-Wigner. The W decays isotropically to a quark pair in its rest frame,
+// ignoring W polarization. Each quark showers with the pair's separation ΔR
+// as its maximum angle, because the pair is a colour singlet. Each quark's
+// jet is then boosted as a whole in the W rest frame, so that the two jets
 // are back to back with total four-momentum exactly that of the W. When the
-// two jets are heavier than the W the showers are redrawn.
+// two jets are heavier than the W, the showers are redrawn.
 //
 // QCD: one gluon (probability gluon_fraction) or quark with p_T, y and φ as
 // in the options, showered up to qcd_max_angle. The particles' p_T sum is the

@@ -16,8 +16,8 @@ std::runtime_error failure(const std::filesystem::path& path, const std::string&
 void write_doubles(const Handle& file, const std::string& name,
                    const std::vector<hsize_t>& dimensions, const double* values,
                    const std::filesystem::path& path) {
-  const Handle space(H5Screate_simple(static_cast<int>(dimensions.size()), dimensions.data(), nullptr),
-                     H5Sclose);
+  const Handle space(
+      H5Screate_simple(static_cast<int>(dimensions.size()), dimensions.data(), nullptr), H5Sclose);
   if (!space.valid()) {
     throw failure(path, "creating the dataspace of '" + name + "'");
   }
@@ -102,7 +102,8 @@ Handle open_dataset(const Handle& file, const std::string& name,
   if (!dataset.valid()) {
     throw std::runtime_error("HDF5 file '" + path.string() + "': '" + name +
                              "' exists but is not a dataset (it may be a group); store the "
-                             "array as a dataset named '" + name + "' at the root");
+                             "array as a dataset named '" +
+                             name + "' at the root");
   }
   return dataset;
 }

@@ -4,13 +4,13 @@
 // data set cache. Every function throws std::runtime_error naming the file
 // when an HDF5 call fails; none prints.
 
-#include <hdf5.h>
-
 #include <filesystem>
 #include <optional>
 #include <string>
 #include <utility>
 #include <vector>
+
+#include <hdf5.h>
 
 #include "autodiff/matrix.hpp"
 
@@ -101,8 +101,7 @@ bool has_link(const Handle& file, const std::string& name);
 
 // Opens the dataset `name`. Throws std::runtime_error when the link exists
 // but is not a dataset (a group, for instance).
-Handle open_dataset(const Handle& file, const std::string& name,
-                    const std::filesystem::path& path);
+Handle open_dataset(const Handle& file, const std::string& name, const std::filesystem::path& path);
 
 DatasetShape shape_of(const Handle& dataset, const std::string& name,
                       const std::filesystem::path& path);

@@ -21,14 +21,15 @@ std::uint64_t splitmix64(std::uint64_t value) {
 
 constexpr std::size_t progress_interval = 100;
 
-// Adds pileup to `hard_particles`, clusters and trims. Only the
-// pileup particles within jet_radius + margin of the hard event's leading
-// jet are clustered. The result is accepted when the leading jet found that
-// way lies within margin / 2 of the region's centre: then every particle left
-// out is farther than R + margin / 2 from the jet axis, and anti-k_t merges a
-// soft particle into a hard jet only within about R of the axis. Otherwise
-// the same pileup is drawn again from a copy of the generator and every
-// particle is clustered.
+// Adds pileup to `hard_particles`, clusters and trims. Only the pileup
+// particles within jet_radius + margin of the hard event's leading jet are
+// clustered. The result is accepted when the leading jet found that way lies
+// within margin / 2 of the region's centre. Then every particle left out is
+// farther than R + margin / 2 from the jet axis, and anti-k_t merges a soft
+// particle into a hard jet only within about R of the axis, so the jet
+// usually matches full clustering (see the NOTE at pileup_region_margin).
+// Otherwise the same pileup is drawn again from a copy of the generator and
+// every particle is clustered.
 TrimmedJet cluster_with_pileup(const JetSimulationOptions& options, nn::Rng& rng,
                                const std::vector<Particle>& hard_particles) {
   const fastjet::PseudoJet axis = cluster_leading_jet(hard_particles, options.clustering);
@@ -81,8 +82,7 @@ std::array<double, jet_feature_count> simulate_jet_features(const JetSimulationO
 nn::Dataset generate_jet_dataset(const JetSimulationOptions& options, std::size_t samples,
                                  std::uint64_t seed, const JetProgressCallback& progress) {
   if (samples == 0) {
-    throw std::invalid_argument(
-        "generate_jet_dataset: samples is 0; request at least one jet");
+    throw std::invalid_argument("generate_jet_dataset: samples is 0; request at least one jet");
   }
   validate(options);
 

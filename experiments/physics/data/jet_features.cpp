@@ -10,7 +10,8 @@ namespace physics {
 
 double jet_mass(const std::vector<fastjet::PseudoJet>& constituents) {
   if (constituents.empty()) {
-    throw std::invalid_argument("jet_mass: the jet has no constituents; pass at least one particle");
+    throw std::invalid_argument(
+        "jet_mass: the jet has no constituents; pass at least one particle");
   }
 
   fastjet::PseudoJet sum(0.0, 0.0, 0.0, 0.0);
@@ -26,8 +27,12 @@ std::array<double, jet_feature_count> compute_jet_features(
   const EnergyCorrelations beta1 = energy_correlations(constituents, 1.0);
   const EnergyCorrelations beta2 = energy_correlations(constituents, 2.0);
 
-  return {jet_mass(constituents), tau21(constituents, jet_radius), c2(beta1), c2(beta2),
-          d2(beta1),              d2(beta2)};
+  return {jet_mass(constituents),
+          tau21(constituents, jet_radius),
+          c2(beta1),
+          c2(beta2),
+          d2(beta1),
+          d2(beta2)};
 }
 
 }  // namespace physics

@@ -21,9 +21,9 @@ void check_arguments(const char* function, const std::vector<fastjet::PseudoJet>
                                 ": the jet has no constituents; pass at least one particle");
   }
   if (!(beta > 0.0) || !(jet_radius > 0.0)) {
-    throw std::invalid_argument(std::string(function) + ": beta = " +
-                                detail::format_number(beta) + " and jet_radius = " +
-                                detail::format_number(jet_radius) + " must both be positive");
+    throw std::invalid_argument(std::string(function) + ": beta = " + detail::format_number(beta) +
+                                " and jet_radius = " + detail::format_number(jet_radius) +
+                                " must both be positive");
   }
 }
 

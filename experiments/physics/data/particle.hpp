@@ -48,7 +48,9 @@ inline double azimuth(const Particle& p) { return std::atan2(p.py, p.px); }
 inline double rapidity(const Particle& p) { return 0.5 * std::log((p.e + p.pz) / (p.e - p.pz)); }
 
 // Pseudorapidity asinh(pz / pt). Infinite along the beam.
-inline double pseudorapidity(const Particle& p) { return std::asinh(p.pz / transverse_momentum(p)); }
+inline double pseudorapidity(const Particle& p) {
+  return std::asinh(p.pz / transverse_momentum(p));
+}
 
 // Invariant mass sqrt(E² - |p|²), with a negative m² from rounding clamped to 0.
 inline double invariant_mass(const Particle& p) {

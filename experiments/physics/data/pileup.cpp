@@ -12,8 +12,8 @@ void validate(const PileupOptions& options) {
   detail::require_option(options.mean_interactions >= 0.0, name, "mean_interactions",
                          options.mean_interactions, "non-negative");
   detail::require_option(options.mean_particles_per_interaction >= 0.0, name,
-                         "mean_particles_per_interaction",
-                         options.mean_particles_per_interaction, "non-negative");
+                         "mean_particles_per_interaction", options.mean_particles_per_interaction,
+                         "non-negative");
   detail::require_option(options.mean_pt > 0.0, name, "mean_pt", options.mean_pt, "positive");
   detail::require_option(options.max_abs_rapidity > 0.0, name, "max_abs_rapidity",
                          options.max_abs_rapidity, "positive");

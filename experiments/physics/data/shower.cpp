@@ -63,7 +63,7 @@ std::optional<Branching> evolve(double pt, PartonFlavour flavour, double max_ang
     }
 
     const double log_range = std::log((1.0 - epsilon) / epsilon);
-    double soft_rate = 0.0;      // ∫ g dz of the soft-singular channel
+    double soft_rate = 0.0;       // ∫ g dz of the soft-singular channel
     double splitting_rate = 0.0;  // ∫ g dz of g → q q̄, zero for a quark
     if (flavour == PartonFlavour::quark) {
       soft_rate = 2.0 * casimir_quark * log_range;
@@ -111,9 +111,10 @@ void validate(const ShowerOptions& options) {
   detail::require_option(options.alpha_s_at_mz > 0.0 && options.alpha_s_at_mz < 1.0,
                          "ShowerOptions", "alpha_s_at_mz", options.alpha_s_at_mz, "in (0, 1)");
   detail::require_option(
-      options.cutoff_kt > 0.0 && one_loop_denominator(options.cutoff_kt, options.alpha_s_at_mz) > 0.0,
+      options.cutoff_kt > 0.0 &&
+          one_loop_denominator(options.cutoff_kt, options.alpha_s_at_mz) > 0.0,
       "ShowerOptions", "cutoff_kt", options.cutoff_kt,
-      "positive and above the Landau pole of the one-loop coupling (a value near 1 GeV is usual)");
+      "positive and above the Landau pole of the one-loop coupling (0.5 to 1 GeV is usual)");
 }
 
 double running_alpha_s(double scale, double alpha_s_at_mz) {

@@ -2,9 +2,9 @@
 
 // A final-state parton shower: the coherent branching algorithm (angular
 // ordering) in the collinear limit, with leading-order splitting functions
-// and a one-loop running coupling. It is a simplified model in the spirit of
-// the angular-ordered showers of HERWIG, not a replacement for Pythia or
-// Herwig (see docs/physics-simulation.md for what it leaves out).
+// and a one-loop running coupling. It is a simplified model, not a
+// replacement for Pythia or Herwig (docs/physics-simulation.md lists what it
+// leaves out).
 //
 // Kinematics use the boost-invariant coordinates of hadron colliders: a
 // parton with transverse momentum p_T at rapidity y and azimuth φ branches
@@ -61,12 +61,13 @@ struct ShowerSeed {
 // Q at or below the Landau pole, where the denominator is not positive.
 double running_alpha_s(double scale, double alpha_s_at_mz);
 
-// Showers `seed` and appends its final partons to `particles`, each as a
+// Showers `seed` and appends its final partons to `particles`. Each becomes a
 // particle of the charged pion mass with the parton's p_T, rapidity and
-// azimuth (local parton-hadron duality; there is no hadronization model).
-// The sum of the final p_T equals seed.pt and their p_T-weighted centroid in
-// (y, φ) equals the seed's, up to rounding; energy is conserved only up to
-// O(θ²) because the partons are kept massless between branchings.
+// azimuth, as in local parton-hadron duality, because there is no
+// hadronization model. The sum of the final p_T equals seed.pt and their
+// p_T-weighted centroid in (y, φ) equals the seed's, up to rounding. Energy
+// is conserved only up to O(θ²), because the partons stay massless between
+// branchings.
 // Throws std::invalid_argument for invalid options, a non-positive p_T or a
 // non-positive maximum angle.
 void shower_parton(const ShowerSeed& seed, const ShowerOptions& options, nn::Rng& rng,
