@@ -4,7 +4,7 @@
 // every step allocates its arrays in the first steps only.
 //
 // A tape hands the arrays of its nodes to its pool on Tape::clear() and takes
-// them back when the next recording asks for arrays of the same element
+// them back when the next recording requests arrays of the same element
 // count. Reusing storage avoids the allocator and, for arrays above glibc's
 // mmap threshold, the page faults of freshly mapped memory on every step.
 
@@ -57,8 +57,8 @@ class BufferPool {
   SizeClass& size_class(std::size_t elements);
 
   // A workload has few distinct sizes, so a linear search over a dense array
-  // of element counts finds a class in a few nanoseconds; classes_[k] holds
-  // the arrays of class_elements_[k] elements.
+  // of element counts finds a class in a few nanoseconds. classes_[k]
+  // contains the arrays of class_elements_[k] elements.
   std::vector<std::size_t> class_elements_;
   std::vector<SizeClass> classes_;
   std::uint64_t cycle_ = 0;

@@ -56,7 +56,8 @@ class Variable {
   std::uint64_t generation_ = 0;
 };
 
-// Where a backward function writes the gradient of one input in place.
+// The gradient array of one input, for a backward function that writes its
+// share in place, and whether that array already contains a partial gradient.
 struct GradientTarget {
   Matrix& gradient;  // shaped like the input's value
   bool accumulate;   // true: add to the partial gradient it holds; false: overwrite every element
@@ -125,8 +126,8 @@ class Tape {
 
   // Records a parameter as a leaf. Recording the same parameter twice on one
   // tape returns the same node, so its gradient is accumulated once.
-  // NOTE: the tape copies the parameter's value (into a pooled array, so a
-  // copy costs no allocation); an optimizer step during the lifetime of this
+  // NOTE: the tape copies the parameter's value, into a pooled array, so a
+  // copy costs no allocation. An optimizer step during the lifetime of this
   // tape does not change the recorded value.
   Variable parameter(Parameter& parameter);
 

@@ -7,15 +7,15 @@
 #include <stdexcept>
 #include <string>
 
-// Each array function is compiled twice, for x86-64 with AVX2 (x86-64-v3)
-// and for the baseline, and the dynamic loader picks one for the CPU. This
-// file is compiled with -fno-trapping-math (autodiff/CMakeLists.txt), without
-// which GCC does not turn the selects below into vector blends.
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
-#define AUTODIFF_VECTOR_CLONES __attribute__((target_clones("arch=x86-64-v3", "default")))
-#else
-#define AUTODIFF_VECTOR_CLONES
-#endif
+#include "autodiff/target_clones.hpp"
+
+// The array functions are compiled for AVX2 and for the baseline
+// (autodiff/target_clones.hpp). The library is compiled with
+// -fno-trapping-math (autodiff/CMakeLists.txt), without which GCC does not
+// turn the selects below into vector blends, and this file with
+// -ffp-contract=fast, so that the AVX2 version evaluates the polynomials with
+// fused multiply-adds (results then differ from the baseline version in the
+// last bit).
 
 namespace autodiff::vector_math {
 namespace {
@@ -132,40 +132,40 @@ void check_sizes(const char* function, std::span<const double> x, std::span<doub
 
 // The loops are written twice: a separate in-place loop lets the compiler
 // vectorize without the overlap test that would send x == y to scalar code.
-AUTODIFF_VECTOR_CLONES void exp_loop(const double* __restrict x, double* __restrict y,
+AUTODIFF_TARGET_CLONES void exp_loop(const double* __restrict x, double* __restrict y,
                                      std::size_t count) {
   for (std::size_t k = 0; k < count; ++k) {
     y[k] = exp_kernel(x[k]);
   }
 }
 
-AUTODIFF_VECTOR_CLONES void exp_in_place(double* y, std::size_t count) {
+AUTODIFF_TARGET_CLONES void exp_in_place(double* y, std::size_t count) {
   for (std::size_t k = 0; k < count; ++k) {
     y[k] = exp_kernel(y[k]);
   }
 }
 
-AUTODIFF_VECTOR_CLONES void tanh_loop(const double* __restrict x, double* __restrict y,
+AUTODIFF_TARGET_CLONES void tanh_loop(const double* __restrict x, double* __restrict y,
                                       std::size_t count) {
   for (std::size_t k = 0; k < count; ++k) {
     y[k] = tanh_kernel(x[k]);
   }
 }
 
-AUTODIFF_VECTOR_CLONES void tanh_in_place(double* y, std::size_t count) {
+AUTODIFF_TARGET_CLONES void tanh_in_place(double* y, std::size_t count) {
   for (std::size_t k = 0; k < count; ++k) {
     y[k] = tanh_kernel(y[k]);
   }
 }
 
-AUTODIFF_VECTOR_CLONES void logistic_loop(const double* __restrict x, double* __restrict y,
+AUTODIFF_TARGET_CLONES void logistic_loop(const double* __restrict x, double* __restrict y,
                                           std::size_t count) {
   for (std::size_t k = 0; k < count; ++k) {
     y[k] = logistic_kernel(x[k]);
   }
 }
 
-AUTODIFF_VECTOR_CLONES void logistic_in_place(double* y, std::size_t count) {
+AUTODIFF_TARGET_CLONES void logistic_in_place(double* y, std::size_t count) {
   for (std::size_t k = 0; k < count; ++k) {
     y[k] = logistic_kernel(y[k]);
   }

@@ -368,7 +368,7 @@ Variable gaussian_mixture_nll(Variable means, Variable log_sigmas, Variable mixt
   exp_minus_row_maximum(joint, joint, log_likelihood);
 
   // dl/dq_c = -r_c, then the chain rule through u_c, s_c and log_softmax(a).
-  // The saved array holds the three derivatives side by side, [n, 3C].
+  // The saved array contains the three derivatives side by side, [n, 3C].
   double value = 0.0;
   Matrix derivatives = tape.buffer({rows, 3 * components});
   for (std::size_t i = 0; i < rows; ++i) {

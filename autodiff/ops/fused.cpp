@@ -2,14 +2,14 @@
 
 #include <algorithm>
 
-#include "autodiff/ops/kernels.hpp"
+#include "autodiff/ops/linalg.hpp"
 
 namespace autodiff {
 namespace {
 
 // Writes (or adds, with `accumulate`) the column sums of g [n, m] into
 // sums[0, m). Eight columns at a time are summed in local accumulators, which
-// the compiler keeps in registers; adding each row into `sums` in memory
+// the compiler keeps in registers. Adding each row into `sums` in memory
 // would chain every addition through a store and a load.
 void add_column_sums(const Matrix& g, double* sums, bool accumulate) {
   constexpr std::size_t block = 8;
@@ -59,18 +59,18 @@ Variable affine(Variable x, Variable weights, Variable bias) {
       row[j] = b[j];
     }
   }
-  kernels::gemm_into(x.value(), weights.value(), value, false, false, 1.0);
+  gemm_into(x.value(), weights.value(), value, false, false, 1.0);
 
   return tape.record("affine", std::move(value), {x, weights, bias},
                      [](const Matrix& g, GradientSink& sink) {
                        if (sink.needs(0)) {
                          const GradientTarget target = sink.target(0);
-                         kernels::gemm_into(g, sink.input(1), target.gradient, false, true,
+                         gemm_into(g, sink.input(1), target.gradient, false, true,
                                    target.accumulate ? 1.0 : 0.0);
                        }
                        if (sink.needs(1)) {
                          const GradientTarget target = sink.target(1);
-                         kernels::gemm_into(sink.input(0), g, target.gradient, true, false,
+                         gemm_into(sink.input(0), g, target.gradient, true, false,
                                    target.accumulate ? 1.0 : 0.0);
                        }
                        if (sink.needs(2)) {

@@ -35,8 +35,9 @@ void map(Matrix& out, Function f) {
   }
 }
 
-// Writes f(k) into a gradient array of the input's shape: overwrites it or
-// adds to the partial gradient it holds, as the target says.
+// Writes f(k) into a gradient array of the input's shape: adds to the
+// partial gradient it contains when target.accumulate is set, else
+// overwrites it.
 template <typename Function>
 void write(GradientTarget target, Function f) {
   double* data = target.gradient.data();
@@ -64,14 +65,6 @@ inline BroadcastStrides broadcast_strides(const Matrix& array) {
   const std::size_t col = array.shape(1) == 1 ? 0 : 1;
   return {row, col};
 }
-
-// The product of gemm() (autodiff/ops/linalg.hpp) written into an existing
-// array: result = op(a) · op(b) + beta · result, so beta = 1 adds the product
-// to result and beta = 0 overwrites it (result may then hold anything, NaN
-// included). Throws std::invalid_argument naming the shapes when the inner
-// sizes differ or result does not have the product's shape.
-void gemm_into(const Matrix& a, const Matrix& b, Matrix& result, bool transpose_a,
-               bool transpose_b, double beta);
 
 // For every (i, j) of `shape`, adds f(i, j) into the element of the target
 // that broadcasting maps to (i, j): the adjoint of broadcasting the target's

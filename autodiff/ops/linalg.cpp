@@ -6,6 +6,7 @@
 #include <xtensor-blas/xblas.hpp>
 
 #include "autodiff/ops/kernels.hpp"
+#include "autodiff/target_clones.hpp"
 
 // Declared by OpenBLAS's cblas.h, whose include path differs between the
 // pthread, OpenMP and serial builds of Debian's packages.
@@ -15,17 +16,17 @@ namespace autodiff {
 namespace {
 
 // Up to this size of a's second axis, rank_updates() is faster than
-// OpenBLAS's dgemm, which packs both operands into blocks first: 1.8 against
-// 2.3 us for [128, 1] · [1, 20] on the machine of docs/benchmarks.md. Such
-// products are the first layer of a network of one or two inputs and its
-// weight gradient.
+// OpenBLAS's dgemm, which packs both operands into blocks first (about 20%
+// for [128, 1] · [1, 20] in a standalone measurement on the machine of
+// docs/benchmarks.md). Such products are the first layer of a network of one
+// or two inputs and its weight gradient.
 constexpr std::size_t small_size = 2;
 
 // result = op(a) · b + beta · result as rank-1 updates, one per column of a,
 // each a loop over a contiguous row of b that the compiler vectorizes. op(a)
 // is a or aᵀ; a has few columns.
-void rank_updates(const Matrix& a, bool transpose_a, const Matrix& b, Matrix& result,
-                  double beta) {
+AUTODIFF_TARGET_CLONES void rank_updates(const Matrix& a, bool transpose_a, const Matrix& b,
+                                         Matrix& result, double beta) {
   const std::size_t rows = result.shape(0);
   const std::size_t cols = result.shape(1);
   const std::size_t a_rows = a.shape(0);
@@ -88,8 +89,8 @@ Matrix gemm(const Matrix& a, const Matrix& b, bool transpose_a, bool transpose_b
   return result;
 }
 
-void kernels::gemm_into(const Matrix& a, const Matrix& b, Matrix& result, bool transpose_a,
-                        bool transpose_b, double beta) {
+void gemm_into(const Matrix& a, const Matrix& b, Matrix& result, bool transpose_a,
+               bool transpose_b, double beta) {
   const std::size_t rows = transpose_a ? a.shape(1) : a.shape(0);
   const std::size_t cols = transpose_b ? b.shape(0) : b.shape(1);
   const std::size_t inner = transpose_a ? a.shape(0) : a.shape(1);
@@ -133,20 +134,18 @@ Variable matmul(Variable a, Variable b) {
   Tape& tape = a.tape();
 
   Matrix value = tape.buffer({a_shape[0], b_shape[1]});  // [n, m]
-  kernels::gemm_into(a.value(), b.value(), value, false, false, 0.0);
+  gemm_into(a.value(), b.value(), value, false, false, 0.0);
 
   // Each gradient is one dgemm written into the input's gradient array;
   // beta = 1 adds to a partial gradient.
   return tape.record("matmul", std::move(value), {a, b}, [](const Matrix& g, GradientSink& sink) {
     if (sink.needs(0)) {
       const GradientTarget target = sink.target(0);
-      kernels::gemm_into(g, sink.input(1), target.gradient, false, true,
-                         target.accumulate ? 1.0 : 0.0);
+      gemm_into(g, sink.input(1), target.gradient, false, true, target.accumulate ? 1.0 : 0.0);
     }
     if (sink.needs(1)) {
       const GradientTarget target = sink.target(1);
-      kernels::gemm_into(sink.input(0), g, target.gradient, true, false,
-                         target.accumulate ? 1.0 : 0.0);
+      gemm_into(sink.input(0), g, target.gradient, true, false, target.accumulate ? 1.0 : 0.0);
     }
   });
 }

@@ -15,6 +15,14 @@ Variable matmul(Variable a, Variable b);
 // result = op(a) · op(b), where op transposes when the flag is set.
 Matrix gemm(const Matrix& a, const Matrix& b, bool transpose_a = false, bool transpose_b = false);
 
+// The same product written into an existing array:
+// result = op(a) · op(b) + beta · result, so beta = 1 adds the product to
+// result and beta = 0 overwrites it (result may then hold anything, NaN
+// included). Throws std::invalid_argument naming the shapes when the inner
+// sizes differ or result does not have the product's shape.
+void gemm_into(const Matrix& a, const Matrix& b, Matrix& result, bool transpose_a,
+               bool transpose_b, double beta);
+
 // Sets the number of OpenBLAS threads for every later product. The networks
 // of pivoting experiments are small, and waking a thread pool for a
 // [128, 20] · [20, 20] product costs more than it saves, so experiment

@@ -24,9 +24,15 @@ HALF_LOG_TWO_PI = 0.5 * math.log(2.0 * math.pi)
 
 
 def use_one_thread():
-    """Pins PyTorch to one intra-op and one inter-op thread."""
+    """Pins PyTorch to one intra-op and one inter-op thread. PyTorch accepts
+    the inter-op setting only before its first parallel work, so later calls
+    leave it."""
     torch.set_num_threads(1)
-    torch.set_num_interop_threads(1)
+    if torch.get_num_interop_threads() != 1:
+        try:
+            torch.set_num_interop_threads(1)
+        except RuntimeError:
+            pass
 
 
 # --- data -------------------------------------------------------------------
@@ -52,8 +58,8 @@ def toy_samples(count, generator, fixed_z=None, dtype=torch.float32):
 
 def physics_samples(count, generator, dtype=torch.float32):
     """Draws 6 standard normal features shifted by 0.5 for y = 1 and, on the
-    first three, by 0.3 for the binary nuisance z = 1, as step_benchmarks.cpp
-    does. Returns X [n, 6], y [n, 1] and z [n] (class indices)."""
+    first three, by 0.3 for the binary nuisance z = 1, as
+    benchmarks::draw_samples in training_steps.cpp does. Returns X [n, 6], y [n, 1] and z [n] (class indices)."""
     y = (torch.rand(count, 1, generator=generator) < 0.5).to(dtype)
     z = (torch.rand(count, generator=generator) < 0.5).long()
     shift = torch.zeros(count, 6, dtype=dtype)

@@ -29,10 +29,11 @@ struct CsvTable {
 // temporary file in the same folder, flushes it to disk and renames it over
 // `path`. Readers therefore see either the old file or the complete new one.
 // Numbers are written in the shortest form that reads back to the same double.
-// Throws std::invalid_argument for an empty header, a header name that the
-// format cannot hold (a comma, a double quote, a line break, or a byte order
-// mark at the start of the first name), a column count that differs from the header's, or a
-// folder that does not exist. Throws std::runtime_error if writing or
+// Throws std::invalid_argument for an empty header and for a header name
+// that the format cannot hold: one with a comma, a double quote or a line
+// break, or a first name that starts with a byte order mark. It also throws
+// std::invalid_argument for a column count that differs from the header's,
+// or a folder that does not exist. Throws std::runtime_error if writing or
 // renaming fails.
 void write_csv_atomically(const std::filesystem::path& path, const std::vector<std::string>& header,
                           const autodiff::Matrix& rows);

@@ -25,8 +25,8 @@ using autodiff::Matrix;
 
 constexpr std::string_view npy_magic{"\x93NUMPY", 6};
 
-// numpy 1.24's np.load rejects longer headers unless told to trust the file
-// (its max_header_size parameter), because parsing them is a resource risk.
+// numpy 1.24's np.load rejects longer headers unless the caller raises its
+// max_header_size parameter, because parsing them is a resource risk.
 constexpr std::size_t max_header_bytes = 10000;
 
 enum class ElementType {
@@ -78,6 +78,9 @@ std::string format_shape(const std::vector<std::size_t>& shape) {
 // Header text for a message: at most 120 characters, line breaks shown as \n.
 std::string excerpt(std::string_view text) {
   constexpr std::size_t max_length = 120;
+  const std::size_t last = text.find_last_not_of(" \t\r\n");
+  text = text.substr(0, last == std::string_view::npos ? 0 : last + 1);  // drop the padding
+
   std::string result;
   for (const char c : text.substr(0, max_length)) {
     result += c == '\n' ? std::string("\\n") : std::string(1, c);
@@ -147,8 +150,13 @@ class HeaderParser {
       fail("unexpected text after the closing '}'");
     }
     if (!seen_descr || !seen_fortran_order || !seen_shape) {
-      const char* missing = !seen_descr ? "descr" : !seen_fortran_order ? "fortran_order" : "shape";
-      throw HeaderError(std::string("the key '") + missing + "' is missing");
+      std::string missing = "shape";
+      if (!seen_descr) {
+        missing = "descr";
+      } else if (!seen_fortran_order) {
+        missing = "fortran_order";
+      }
+      throw HeaderError("the key '" + missing + "' is missing");
     }
     return header;
   }
@@ -485,8 +493,12 @@ class NpyReader {
     const std::string supported =
         "; supported dtypes are little-endian float64, float32, int8 to int64, uint8 to "
         "uint64 and bool";
-    if (descr.size() < 3 || std::string_view("<>|=").find(descr[0]) == std::string_view::npos) {
+    if (descr.size() < 2 || std::string_view("<>|=").find(descr[0]) == std::string_view::npos) {
       fail("has dtype '" + descr + "', which is not a valid dtype string" + supported);
+    }
+    if (descr[1] == 'O') {
+      fail("holds Python objects (dtype '" + descr + "'), which only numpy can unpickle" +
+           supported);
     }
 
     std::size_t bytes = 0;

@@ -3,9 +3,10 @@
 // NumPy .npy files of one numeric array, as np.save writes them.
 //
 // The header is validated here before xtensor's reader (xt::load_npy in
-// xtensor/xnpy.hpp) sees the file: xtensor 0.24 trusts the header length,
-// the shape and the file size, so a damaged file could make it read past its
-// buffers or allocate the product of arbitrary dimensions.
+// xtensor/xnpy.hpp) gets the file, because xtensor 0.24 trusts the header.
+// Fuzzed alone, its reader hit undefined behaviour on an empty header,
+// allocated up to 4 GiB for the header length field, and misread header
+// lengths whose low byte is 0x80 or more.
 
 #include <filesystem>
 
@@ -25,13 +26,13 @@ namespace nn {
 // NOTE: integers of magnitude above 2^53 lose precision in the conversion.
 //
 // Throws std::runtime_error naming the file and the problem for a missing,
-// unreadable or empty file, a file that is not .npy (wrong magic string or
-// junk in the header), a malformed header, an unsupported version, a header
-// longer than 10000 bytes (numpy's own default limit), an unsupported dtype
-// (big-endian, float16, complex, strings, objects, structured), a rank other
-// than 1 or 2, a file shorter than the header's shape needs (truncated), a
-// file with bytes after the data, and a bool array with bytes other than 0
-// or 1.
+// unreadable or empty file, and for a file that is not .npy (wrong magic
+// string or junk in the header). It also throws for a malformed header, an
+// unsupported version, or a header longer than 10000 bytes (numpy's own
+// default limit). Unsupported dtypes throw too: big-endian, float16, complex,
+// strings, objects and structured arrays. So do a rank other than 1 or 2, a
+// file shorter than the header's shape needs (truncated), bytes after the
+// data, and a bool array with bytes other than 0 or 1.
 autodiff::Matrix read_npy(const std::filesystem::path& path);
 
 }  // namespace nn

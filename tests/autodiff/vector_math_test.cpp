@@ -92,8 +92,8 @@ BOOST_AUTO_TEST_CASE(exp_special_values) {
   BOOST_TEST(std::isnan(y[6]));
 }
 
-// The largest error seen on 2^20 points per range was 4 ulp; the bound keeps
-// one ulp of margin for points these seeds do not draw.
+// The largest error seen on 2^20 points per range was 4 ulp. The bound keeps
+// one ulp of margin for points that these seeds do not draw.
 BOOST_AUTO_TEST_CASE(tanh_within_five_ulp) {
   const auto reference = [](double x) { return std::tanh(x); };
 

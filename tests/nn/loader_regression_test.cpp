@@ -14,8 +14,9 @@
 
 // Runs every input stored under tests/fuzz/corpus/<loader>/ through its
 // loader. Each must load or throw std::runtime_error; a crash, a sanitizer
-// report or another exception type fails the suite. File names say more:
-// an input named valid-* must load and one named invalid-* must throw. The
+// report or another exception type fails the suite. The file name sets the
+// expected outcome: an input named valid-* must load and one named
+// invalid-* must throw. The
 // other inputs are ones that libFuzzer kept (named by their SHA-1), and
 // either outcome is fine for them. The last cases pin down the fixes that
 // these inputs led to.
@@ -54,7 +55,7 @@ bool starts_with(const fs::path& path, const std::string& prefix) {
   return path.filename().string().rfind(prefix, 0) == 0;
 }
 
-// Loads every stored input of `loader` and checks the outcome its name asks for.
+// Loads every stored input of `loader` and checks the outcome its name expects.
 void check_inputs(const std::string& loader, const std::function<void(const fs::path&)>& load) {
   const std::vector<fs::path> inputs = stored_inputs(loader);
   BOOST_TEST_REQUIRE(!inputs.empty(),

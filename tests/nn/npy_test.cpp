@@ -21,8 +21,8 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// Returns the bytes of `values` as they lie in memory, little-endian on the
-// x86-64 and AArch64 machines this project builds on.
+// Returns the bytes of `values` in memory order, which is the little-endian
+// order of .npy files on x86-64, the architecture these tests assume.
 template <typename T>
 std::string raw_bytes(std::initializer_list<T> values) {
   std::string bytes;

@@ -1,0 +1,279 @@
+#!/usr/bin/python3
+"""Run the engine's benchmarks and the same work in PyTorch, side by side.
+
+Runs the Google Benchmark programs of experiments/benchmarks, the PyTorch
+reference steps of torch_reference.py (CPU, one thread) and the whole toy
+experiment with both, then prints one Markdown table per part with the
+medians and the ratios. Times of single steps are CPU times (Google
+Benchmark's cpu_time and Python's process_time), because other load on the
+machine inflates them less than wall time. The whole runs report both.
+
+Usage: side_by_side.py [--build-dir build] [--skip-toy] [--json results.json]
+"""
+
+import argparse
+import json
+import os
+import platform
+import re
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+STEP_NAMES = [
+    "toy_classifier_step/32",
+    "toy_adversary_step/128",
+    "toy_combined_step/128",
+    "toy_validation_pass/50000",
+    "physics_classifier_step/128",
+    "physics_adversary_step/128",
+    "physics_combined_step/128",
+    "physics_classifier_step/1024",
+    "physics_adversary_step/1024",
+    "physics_combined_step/1024",
+]
+MATMUL_NAMES = ["matmul_forward", "one_dgemm", "matmul_forward_backward", "three_dgemms"]
+
+
+def machine_description():
+    """Return the CPU model from lscpu, the number of CPUs and the load averages."""
+    model = "unknown CPU"
+    try:
+        output = subprocess.run(["lscpu"], capture_output=True, text=True, check=True).stdout
+        found = re.search(r"^Model name:\s*(.+)$", output, re.MULTILINE)
+        if found:
+            model = found.group(1).strip()
+    except (OSError, subprocess.CalledProcessError):
+        pass
+    load = os.getloadavg()
+    return {"cpu": model, "cpus": os.cpu_count(), "kernel": platform.release(),
+            "load_average": [round(value, 2) for value in load]}
+
+
+def run_google_benchmark(program, repetitions, min_time, benchmark_filter=None):
+    """Runs a Google Benchmark program and returns {name: aggregate entry} of
+    the median aggregates, with times converted to seconds."""
+    command = [str(program), "--benchmark_format=json",
+               f"--benchmark_repetitions={repetitions}",
+               "--benchmark_report_aggregates_only=true",
+               f"--benchmark_min_time={min_time}"]
+    if benchmark_filter:
+        command.append(f"--benchmark_filter={benchmark_filter}")
+    output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    scale = {"ns": 1e-9, "us": 1e-6, "ms": 1e-3, "s": 1.0}
+    medians = {}
+    for entry in json.loads(output)["benchmarks"]:
+        if entry.get("aggregate_name") != "median":
+            continue
+        unit = scale[entry["time_unit"]]
+        name = entry["run_name"].removesuffix("/real_time")
+        medians[name] = {"cpu": entry["cpu_time"] * unit, "real": entry["real_time"] * unit,
+                         "gflops": entry.get("GFLOP/s", 0.0)}
+    return medians
+
+
+class RssSampler(threading.Thread):
+    """Samples the resident set size of the process that `launcher` (the
+    /usr/bin/time process) started, every `interval` seconds."""
+
+    def __init__(self, launcher, interval=0.25):
+        super().__init__(daemon=True)
+        self.launcher = launcher
+        self.interval = interval
+        self.samples = []  # (seconds since start, MiB)
+
+    def run(self):
+        start = time.monotonic()
+        children = Path(f"/proc/{self.launcher.pid}/task/{self.launcher.pid}/children")
+        while self.launcher.poll() is None:
+            try:
+                pids = children.read_text().split()
+                if pids:
+                    status = Path(f"/proc/{pids[0]}/status").read_text()
+                    kib = int(re.search(r"VmRSS:\s+(\d+) kB", status).group(1))
+                    self.samples.append((time.monotonic() - start, kib / 1024.0))
+            except (OSError, AttributeError):
+                pass
+            time.sleep(self.interval)
+
+
+def run_timed(command, cwd=None):
+    """Runs `command` under /usr/bin/time -v and returns its standard output,
+    wall, user and system seconds, peak RSS in MiB and RSS samples."""
+    launcher = subprocess.Popen(["/usr/bin/time", "-v", *command], cwd=cwd,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    sampler = RssSampler(launcher)
+    sampler.start()
+    stdout, stderr = launcher.communicate()
+    sampler.join()
+    if launcher.returncode != 0:
+        raise RuntimeError(f"{' '.join(command)} failed with exit code {launcher.returncode}:\n"
+                           f"{stderr[-2000:]}")
+
+    def field(label):
+        return re.search(rf"{re.escape(label)}: (.+)", stderr).group(1).strip()
+
+    wall_parts = [float(part) for part in field("Elapsed (wall clock) time (h:mm:ss or m:ss)")
+                  .split(":")]
+    wall = 0.0
+    for part in wall_parts:
+        wall = wall * 60.0 + part
+    return {"stdout": stdout, "wall": wall, "user": float(field("User time (seconds)")),
+            "system": float(field("System time (seconds)")),
+            "peak_rss_mib": int(field("Maximum resident set size (kbytes)")) / 1024.0,
+            "rss_samples": sampler.samples}
+
+
+def rss_profile(samples):
+    """RSS at 20, 40, 60, 80 and 100 % of the run, in MiB."""
+    if not samples:
+        return []
+    end = samples[-1][0]
+    profile = []
+    for fraction in (0.2, 0.4, 0.6, 0.8, 1.0):
+        chosen = min(samples, key=lambda sample: abs(sample[0] - fraction * end))
+        profile.append(round(chosen[1], 1))
+    return profile
+
+
+def run_toy_pair(build_dir):
+    """Run the whole toy experiment with the engine and with PyTorch."""
+    with tempfile.TemporaryDirectory(prefix="side_by_side_") as folder:
+        ours = run_timed([str(build_dir / "experiments/toy/toy"), "--out",
+                          str(Path(folder) / "toy"), "--overwrite"])
+        summary = json.loads((Path(folder) / "toy" / "summary.json").read_text())
+    ours["summary"] = {key: summary[key] for key in ("plain", "pivot", "seconds")}
+
+    theirs = run_timed(["/usr/bin/python3", str(HERE / "torch_reference.py"), "toy"])
+    theirs["summary"] = json.loads(theirs["stdout"].strip().splitlines()[-1])
+    for result in (ours, theirs):
+        del result["stdout"]
+        result["rss_profile_mib"] = rss_profile(result.pop("rss_samples"))
+    return {"engine": ours, "pytorch": theirs}
+
+
+def format_seconds(seconds):
+    if seconds >= 1.0:
+        return f"{seconds:.2f} s"
+    if seconds >= 1e-3:
+        return f"{seconds * 1e3:.2f} ms"
+    return f"{seconds * 1e6:.1f} us"
+
+
+def print_tables(results):
+    machine = results["machine"]
+    print(f"Machine: {machine['cpu']}, {machine['cpus']} CPUs, Linux {machine['kernel']}; "
+          f"load average {machine['load_average']} at the start and "
+          f"{results['load_average_end']} at the end.\n")
+
+    print("| step | engine (double) | PyTorch float32 | ratio | PyTorch float64 | ratio |")
+    print("|---|---|---|---|---|---|")
+    for name in STEP_NAMES:
+        ours = results["engine_steps"][name]["cpu"]
+        float32 = results["pytorch_float32"][name]
+        float64 = results["pytorch_float64"][name]
+        print(f"| {name} | {format_seconds(ours)} | {format_seconds(float32)} | "
+              f"{float32 / ours:.1f}x | {format_seconds(float64)} | {float64 / ours:.1f}x |")
+
+    print("\n| growth of one step | engine | GFLOP/s | PyTorch float32 | ratio |")
+    print("|---|---|---|---|---|")
+    for name, entry in results["engine_steps"].items():
+        if not name.startswith("mlp_step"):
+            continue
+        theirs = results["pytorch_float32"].get(name)
+        ratio = f"{theirs / entry['cpu']:.1f}x" if theirs else "-"
+        print(f"| {name} | {format_seconds(entry['cpu'])} | {entry['gflops']:.1f} | "
+              f"{format_seconds(theirs) if theirs else '-'} | {ratio} |")
+
+    print("\n| product | engine | bare OpenBLAS dgemm | ratio | GFLOP/s (engine) |")
+    print("|---|---|---|---|---|")
+    matmul = results["matmul"]
+    for size in sorted({name.split("/", 1)[1] for name in matmul}):
+        # One thread: CPU time. Two threads: wall time, which counts both.
+        key = "cpu" if size.endswith("threads:1") else "real"
+        for ours, bare, label in (("matmul_forward", "one_dgemm", "forward = 1 dgemm"),
+                                  ("matmul_forward_backward", "three_dgemms",
+                                   "forward + backward = 3 dgemms")):
+            engine = matmul[f"{ours}/{size}"]
+            reference = matmul[f"{bare}/{size}"]
+            print(f"| {label}, {size} | {format_seconds(engine[key])} | "
+                  f"{format_seconds(reference[key])} | {engine[key] / reference[key]:.2f}x | "
+                  f"{engine['gflops']:.1f} |")
+    torch_matmul = results["pytorch_float64"].get("matmul_forward_backward/n:512/threads:1")
+    if torch_matmul:
+        print(f"\nPyTorch float64 sum(A B) forward + backward, n 512, one thread: "
+              f"{format_seconds(torch_matmul)}.")
+
+    toy = results.get("toy")
+    if toy:
+        print("\n| whole toy experiment | engine | PyTorch float32 | ratio |")
+        print("|---|---|---|---|")
+        ours, theirs = toy["engine"], toy["pytorch"]
+        print(f"| wall time | {ours['wall']:.1f} s | {theirs['wall']:.1f} s | "
+              f"{theirs['wall'] / ours['wall']:.1f}x |")
+        ours_cpu = ours["user"] + ours["system"]
+        theirs_cpu = theirs["user"] + theirs["system"]
+        print(f"| CPU time (user + system) | {ours_cpu:.1f} s | {theirs_cpu:.1f} s | "
+              f"{theirs_cpu / ours_cpu:.1f}x |")
+        print(f"| peak RSS | {ours['peak_rss_mib']:.0f} MiB | {theirs['peak_rss_mib']:.0f} MiB | |")
+        print(f"| RSS at 20/40/60/80/100 % of the run | {ours['rss_profile_mib']} MiB | "
+              f"{theirs['rss_profile_mib']} MiB | |")
+        for phase in ("pretrain_classifier", "pretrain_adversary", "adversarial"):
+            mine = ours["summary"]["seconds"][phase]
+            other = theirs["summary"]["seconds"][phase]
+            print(f"| phase {phase} (wall) | {mine:.1f} s | {other:.1f} s | {other / mine:.1f}x |")
+        for label, key in (("plain", "plain"), ("pivoted", "pivot")):
+            mine = ours["summary"][key]
+            other = theirs["summary"][key]
+            print(f"| {label} classifier: AUC, KS, L_r | {mine['auc']:.3f}, {mine['ks']:.3f}, "
+                  f"{mine['L_r']:.4f} | {other['auc']:.3f}, {other['ks']:.3f}, "
+                  f"{other['L_r']:.4f} | |")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--build-dir", type=Path, default=Path("build"),
+                        help="CMake build folder with the benchmark and toy programs")
+    parser.add_argument("--repetitions", type=int, default=5,
+                        help="repetitions per benchmark; the tables show their median")
+    parser.add_argument("--min-time", type=float, default=0.2,
+                        help="minimum seconds of each repetition")
+    parser.add_argument("--skip-toy", action="store_true",
+                        help="skip the two whole toy runs (about 4 minutes with PyTorch)")
+    parser.add_argument("--json", type=Path, help="also write every number to this JSON file")
+    arguments = parser.parse_args()
+    build_dir = arguments.build_dir.resolve()
+
+    sys.path.insert(0, str(HERE))
+    import torch  # noqa: E402, imported late so that --help works without PyTorch
+    import torch_reference  # noqa: E402
+
+    results = {"machine": machine_description()}
+    print("side_by_side: engine step benchmarks", file=sys.stderr)
+    results["engine_steps"] = run_google_benchmark(
+        build_dir / "experiments/benchmarks/step_benchmarks", arguments.repetitions,
+        arguments.min_time, "step|pass")
+    print("side_by_side: engine matrix products", file=sys.stderr)
+    results["matmul"] = run_google_benchmark(build_dir / "experiments/benchmarks/matmul_benchmarks",
+                                             arguments.repetitions, arguments.min_time)
+    print("side_by_side: PyTorch steps (float32, then float64)", file=sys.stderr)
+    results["pytorch_float32"] = torch_reference.step_benchmarks(
+        torch.float32, arguments.repetitions, arguments.min_time)
+    results["pytorch_float64"] = torch_reference.step_benchmarks(
+        torch.float64, arguments.repetitions, arguments.min_time, include_scaling=False)
+    if not arguments.skip_toy:
+        print("side_by_side: whole toy experiment, engine then PyTorch", file=sys.stderr)
+        results["toy"] = run_toy_pair(build_dir)
+    results["load_average_end"] = [round(value, 2) for value in os.getloadavg()]
+
+    print_tables(results)
+    if arguments.json:
+        arguments.json.write_text(json.dumps(results, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()
