@@ -61,9 +61,7 @@ inline double polynomial13(double r, const double* c) {
 
 // e^r = sum_{k=0}^{13} r^k / k!, whose truncation error for |r| <= ln 2 / 2
 // is below r^14 / 14! = 4e-18, well under half an ulp of the result.
-inline double exp_series(double r) {
-  return polynomial13(r, inverse_factorial);
-}
+inline double exp_series(double r) { return polynomial13(r, inverse_factorial); }
 
 // e^x = 2^n e^r with n = round(x / ln 2) and |r| <= ln 2 / 2. The factor 2^n
 // is built from exponent bits as 2^n1 * 2^n2, n1 + n2 = n, so that both
@@ -76,8 +74,8 @@ inline double exp_kernel(double x) {
 
   // m = n + 2048 >= 0, so only unsigned shifts are needed, which SSE2 and
   // AVX2 have for 64-bit lanes. 2^(m1 - 1024) has exponent bits m1 - 1.
-  const std::uint64_t m = std::bit_cast<std::uint64_t>(shifted) -
-                          std::bit_cast<std::uint64_t>(round_shift) + 2048;
+  const std::uint64_t m =
+      std::bit_cast<std::uint64_t>(shifted) - std::bit_cast<std::uint64_t>(round_shift) + 2048;
   const std::uint64_t m1 = m >> 1;
   const std::uint64_t m2 = m - m1;
   const double scale1 = std::bit_cast<double>((m1 - 1) << 52);
@@ -102,8 +100,8 @@ inline double expm1_nonnegative(double y) {
   const double expm1_r = r * polynomial13(r, inverse_factorial + 1);
 
   // 0 <= y <= 40 here, so 0 <= n <= 58 and 2^n is a normal double.
-  const std::uint64_t exponent = std::bit_cast<std::uint64_t>(shifted) -
-                                 std::bit_cast<std::uint64_t>(round_shift) + 1023;
+  const std::uint64_t exponent =
+      std::bit_cast<std::uint64_t>(shifted) - std::bit_cast<std::uint64_t>(round_shift) + 1023;
   const double scale = std::bit_cast<double>(exponent << 52);
   return scale * expm1_r + (scale - 1.0);
 }

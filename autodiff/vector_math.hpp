@@ -11,9 +11,9 @@
 //
 // Accuracy against glibc, checked by tests/autodiff/vector_math_test.cpp on
 // 65536 uniform points per range: exp within 1 ulp, tanh within 5 ulp and
-// logistic within 4 ulp of 1 / (1 + exp(-x)). Special values follow the C library: exp overflows to +inf
-// above 709.78 and underflows to 0 below -745.13, tanh(±inf) = ±1, NaN gives
-// NaN.
+// logistic within 4 ulp of 1 / (1 + exp(-x)). Special values follow the C
+// library: exp overflows to +inf above 709.78 and underflows to 0 below
+// -745.13, tanh(±inf) = ±1, and NaN gives NaN.
 //
 // Each function writes y_k = f(x_k) for every k. `x` and `y` must have the
 // same size and be either the same array (in place) or not overlap.

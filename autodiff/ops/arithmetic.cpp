@@ -58,7 +58,9 @@ Variable record_binary(const char* op, Variable a, Variable b, Function function
 struct BroadcastReader {
   explicit BroadcastReader(const Matrix& array)
       : data(array.data()), step(broadcast_strides(array)) {}
-  double operator()(std::size_t i, std::size_t j) const { return data[i * step.row + j * step.col]; }
+  double operator()(std::size_t i, std::size_t j) const {
+    return data[i * step.row + j * step.col];
+  }
 
   const double* data;
   BroadcastStrides step;
@@ -93,85 +95,83 @@ Matrix sum_to_shape(const Matrix& gradient, const Shape& shape) {
 }
 
 Variable add(Variable a, Variable b) {
-  return record_binary("add", a, b, [](double u, double v) { return u + v; },
-                       [](const Matrix& g, GradientSink& sink) {
-                         const Shape shape = shape_of(g);
-                         const double* gradient = g.data();
-                         const auto dg = [gradient, &shape](std::size_t i, std::size_t j) {
-                           return gradient[i * shape[1] + j];
-                         };
-                         if (sink.needs(0)) kernels::reduce_into(sink.target(0), shape, dg);
-                         if (sink.needs(1)) kernels::reduce_into(sink.target(1), shape, dg);
-                       });
+  return record_binary(
+      "add", a, b, [](double u, double v) { return u + v; },
+      [](const Matrix& g, GradientSink& sink) {
+        const Shape shape = shape_of(g);
+        const double* gradient = g.data();
+        const auto dg = [gradient, &shape](std::size_t i, std::size_t j) {
+          return gradient[i * shape[1] + j];
+        };
+        if (sink.needs(0)) kernels::reduce_into(sink.target(0), shape, dg);
+        if (sink.needs(1)) kernels::reduce_into(sink.target(1), shape, dg);
+      });
 }
 
 Variable subtract(Variable a, Variable b) {
-  return record_binary("subtract", a, b, [](double u, double v) { return u - v; },
-                       [](const Matrix& g, GradientSink& sink) {
-                         const Shape shape = shape_of(g);
-                         const double* gradient = g.data();
-                         if (sink.needs(0)) {
-                           kernels::reduce_into(sink.target(0), shape,
-                                                [gradient, &shape](std::size_t i, std::size_t j) {
-                                                  return gradient[i * shape[1] + j];
-                                                });
-                         }
-                         if (sink.needs(1)) {
-                           kernels::reduce_into(sink.target(1), shape,
-                                                [gradient, &shape](std::size_t i, std::size_t j) {
-                                                  return -gradient[i * shape[1] + j];
-                                                });
-                         }
-                       });
+  return record_binary(
+      "subtract", a, b, [](double u, double v) { return u - v; },
+      [](const Matrix& g, GradientSink& sink) {
+        const Shape shape = shape_of(g);
+        const double* gradient = g.data();
+        if (sink.needs(0)) {
+          kernels::reduce_into(sink.target(0), shape,
+                               [gradient, &shape](std::size_t i, std::size_t j) {
+                                 return gradient[i * shape[1] + j];
+                               });
+        }
+        if (sink.needs(1)) {
+          kernels::reduce_into(sink.target(1), shape,
+                               [gradient, &shape](std::size_t i, std::size_t j) {
+                                 return -gradient[i * shape[1] + j];
+                               });
+        }
+      });
 }
 
 Variable multiply(Variable a, Variable b) {
   // The backward function reads both values from the tape.
-  return record_binary("multiply", a, b, [](double u, double v) { return u * v; },
-                       [](const Matrix& g, GradientSink& sink) {
-                         const Shape shape = shape_of(g);
-                         const double* gradient = g.data();
-                         const BroadcastReader a_value(sink.input(0));
-                         const BroadcastReader b_value(sink.input(1));
-                         if (sink.needs(0)) {
-                           kernels::reduce_into(sink.target(0), shape,
-                                                [&](std::size_t i, std::size_t j) {
-                                                  return gradient[i * shape[1] + j] * b_value(i, j);
-                                                });
-                         }
-                         if (sink.needs(1)) {
-                           kernels::reduce_into(sink.target(1), shape,
-                                                [&](std::size_t i, std::size_t j) {
-                                                  return gradient[i * shape[1] + j] * a_value(i, j);
-                                                });
-                         }
-                       });
+  return record_binary(
+      "multiply", a, b, [](double u, double v) { return u * v; },
+      [](const Matrix& g, GradientSink& sink) {
+        const Shape shape = shape_of(g);
+        const double* gradient = g.data();
+        const BroadcastReader a_value(sink.input(0));
+        const BroadcastReader b_value(sink.input(1));
+        if (sink.needs(0)) {
+          kernels::reduce_into(sink.target(0), shape, [&](std::size_t i, std::size_t j) {
+            return gradient[i * shape[1] + j] * b_value(i, j);
+          });
+        }
+        if (sink.needs(1)) {
+          kernels::reduce_into(sink.target(1), shape, [&](std::size_t i, std::size_t j) {
+            return gradient[i * shape[1] + j] * a_value(i, j);
+          });
+        }
+      });
 }
 
 Variable divide(Variable a, Variable b) {
-  return record_binary("divide", a, b, [](double u, double v) { return u / v; },
-                       [](const Matrix& g, GradientSink& sink) {
-                         const Shape shape = shape_of(g);
-                         const double* gradient = g.data();
-                         const BroadcastReader numerator(sink.input(0));
-                         const BroadcastReader denominator(sink.input(1));
-                         if (sink.needs(0)) {
-                           kernels::reduce_into(sink.target(0), shape,
-                                                [&](std::size_t i, std::size_t j) {
-                                                  return gradient[i * shape[1] + j] /
-                                                         denominator(i, j);
-                                                });
-                         }
-                         if (sink.needs(1)) {
-                           // d(a / b)/db = -a / b^2
-                           kernels::reduce_into(sink.target(1), shape,
-                                                [&](std::size_t i, std::size_t j) {
-                                                  const double v = denominator(i, j);
-                                                  return -gradient[i * shape[1] + j] *
-                                                         numerator(i, j) / (v * v);
-                                                });
-                         }
-                       });
+  return record_binary(
+      "divide", a, b, [](double u, double v) { return u / v; },
+      [](const Matrix& g, GradientSink& sink) {
+        const Shape shape = shape_of(g);
+        const double* gradient = g.data();
+        const BroadcastReader numerator(sink.input(0));
+        const BroadcastReader denominator(sink.input(1));
+        if (sink.needs(0)) {
+          kernels::reduce_into(sink.target(0), shape, [&](std::size_t i, std::size_t j) {
+            return gradient[i * shape[1] + j] / denominator(i, j);
+          });
+        }
+        if (sink.needs(1)) {
+          // d(a / b)/db = -a / b^2
+          kernels::reduce_into(sink.target(1), shape, [&](std::size_t i, std::size_t j) {
+            const double v = denominator(i, j);
+            return -gradient[i * shape[1] + j] * numerator(i, j) / (v * v);
+          });
+        }
+      });
 }
 
 Variable scale(Variable a, double c) {

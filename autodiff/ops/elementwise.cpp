@@ -50,67 +50,63 @@ Matrix stable_sigmoid(const Matrix& x) {
 }
 
 Variable exp(Variable x) {
-  return record_vectorized("exp", x, vector_math::exp,
-                      [](const Matrix& g, GradientSink& sink) {
-                        if (!sink.needs(0)) return;
-                        const double* gradient = g.data();
-                        const double* output = sink.output().data();
-                        kernels::write(sink.target(0), [gradient, output](std::size_t k) {
-                          return gradient[k] * output[k];
-                        });
-                      });
+  return record_vectorized("exp", x, vector_math::exp, [](const Matrix& g, GradientSink& sink) {
+    if (!sink.needs(0)) return;
+    const double* gradient = g.data();
+    const double* output = sink.output().data();
+    kernels::write(sink.target(0),
+                   [gradient, output](std::size_t k) { return gradient[k] * output[k]; });
+  });
 }
 
 Variable log(Variable x) {
-  return record_unary("log", x, [](double v) { return std::log(v); },
-                      [](const Matrix& g, GradientSink& sink) {
-                        if (!sink.needs(0)) return;
-                        const double* gradient = g.data();
-                        const double* input = sink.input(0).data();
-                        kernels::write(sink.target(0), [gradient, input](std::size_t k) {
-                          return gradient[k] / input[k];
-                        });
-                      });
+  return record_unary(
+      "log", x, [](double v) { return std::log(v); },
+      [](const Matrix& g, GradientSink& sink) {
+        if (!sink.needs(0)) return;
+        const double* gradient = g.data();
+        const double* input = sink.input(0).data();
+        kernels::write(sink.target(0),
+                       [gradient, input](std::size_t k) { return gradient[k] / input[k]; });
+      });
 }
 
 Variable tanh(Variable x) {
-  return record_vectorized("tanh", x, vector_math::tanh,
-                      [](const Matrix& g, GradientSink& sink) {
-                        if (!sink.needs(0)) return;
-                        const double* gradient = g.data();
-                        const double* t = sink.output().data();
-                        kernels::write(sink.target(0), [gradient, t](std::size_t k) {
-                          return gradient[k] * (1.0 - t[k] * t[k]);
-                        });
-                      });
+  return record_vectorized("tanh", x, vector_math::tanh, [](const Matrix& g, GradientSink& sink) {
+    if (!sink.needs(0)) return;
+    const double* gradient = g.data();
+    const double* t = sink.output().data();
+    kernels::write(sink.target(0),
+                   [gradient, t](std::size_t k) { return gradient[k] * (1.0 - t[k] * t[k]); });
+  });
 }
 
 Variable sigmoid(Variable x) {
-  return record_vectorized("sigmoid", x, vector_math::logistic, [](const Matrix& g,
-                                                                      GradientSink& sink) {
-    if (!sink.needs(0)) return;
-    const double* gradient = g.data();
-    const double* s = sink.output().data();
-    kernels::write(sink.target(0), [gradient, s](std::size_t k) {
-      return gradient[k] * s[k] * (1.0 - s[k]);
-    });
-  });
+  return record_vectorized(
+      "sigmoid", x, vector_math::logistic, [](const Matrix& g, GradientSink& sink) {
+        if (!sink.needs(0)) return;
+        const double* gradient = g.data();
+        const double* s = sink.output().data();
+        kernels::write(sink.target(0),
+                       [gradient, s](std::size_t k) { return gradient[k] * s[k] * (1.0 - s[k]); });
+      });
 }
 
 Variable relu(Variable x) {
   // v > 0 ? v : 0 maps NaN to 0, as xt::maximum(x, 0.0) did.
-  return record_unary("relu", x, [](double v) { return v > 0.0 ? v : 0.0; },
-                      [](const Matrix& g, GradientSink& sink) {
-                        if (!sink.needs(0)) return;
-                        const double* gradient = g.data();
-                        const double* input = sink.input(0).data();
-                        // Both loads are unconditional, so GCC turns the
-                        // select into a vector blend instead of a branch.
-                        kernels::write(sink.target(0), [gradient, input](std::size_t k) {
-                          const double share = gradient[k];
-                          return input[k] > 0.0 ? share : 0.0;
-                        });
-                      });
+  return record_unary(
+      "relu", x, [](double v) { return v > 0.0 ? v : 0.0; },
+      [](const Matrix& g, GradientSink& sink) {
+        if (!sink.needs(0)) return;
+        const double* gradient = g.data();
+        const double* input = sink.input(0).data();
+        // Both loads are unconditional, so GCC turns the
+        // select into a vector blend instead of a branch.
+        kernels::write(sink.target(0), [gradient, input](std::size_t k) {
+          const double share = gradient[k];
+          return input[k] > 0.0 ? share : 0.0;
+        });
+      });
 }
 
 Variable softplus(Variable x) {
@@ -128,15 +124,15 @@ Variable softplus(Variable x) {
 }
 
 Variable square(Variable x) {
-  return record_unary("square", x, [](double v) { return v * v; },
-                      [](const Matrix& g, GradientSink& sink) {
-                        if (!sink.needs(0)) return;
-                        const double* gradient = g.data();
-                        const double* input = sink.input(0).data();
-                        kernels::write(sink.target(0), [gradient, input](std::size_t k) {
-                          return 2.0 * gradient[k] * input[k];
-                        });
-                      });
+  return record_unary(
+      "square", x, [](double v) { return v * v; },
+      [](const Matrix& g, GradientSink& sink) {
+        if (!sink.needs(0)) return;
+        const double* gradient = g.data();
+        const double* input = sink.input(0).data();
+        kernels::write(sink.target(0),
+                       [gradient, input](std::size_t k) { return 2.0 * gradient[k] * input[k]; });
+      });
 }
 
 }  // namespace autodiff

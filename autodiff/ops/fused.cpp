@@ -39,8 +39,10 @@ Variable affine(Variable x, Variable weights, Variable bias) {
   const Shape w_shape = weights.shape();
   const Shape b_shape = bias.shape();
   if (x_shape[1] != w_shape[0]) {
-    throw shape_error("affine", "inner sizes of x and the weights differ ([n, k] · [k, m] "
-                      "expected)", x_shape, w_shape);
+    throw shape_error("affine",
+                      "inner sizes of x and the weights differ ([n, k] · [k, m] "
+                      "expected)",
+                      x_shape, w_shape);
   }
   if (b_shape != Shape{1, w_shape[1]}) {
     throw shape_error("affine", "the bias must be [1, m] for weights [k, m]; weights and bias",
@@ -61,23 +63,21 @@ Variable affine(Variable x, Variable weights, Variable bias) {
   }
   gemm_into(x.value(), weights.value(), value, false, false, 1.0);
 
-  return tape.record("affine", std::move(value), {x, weights, bias},
-                     [](const Matrix& g, GradientSink& sink) {
-                       if (sink.needs(0)) {
-                         const GradientTarget target = sink.target(0);
-                         gemm_into(g, sink.input(1), target.gradient, false, true,
-                                   target.accumulate ? 1.0 : 0.0);
-                       }
-                       if (sink.needs(1)) {
-                         const GradientTarget target = sink.target(1);
-                         gemm_into(sink.input(0), g, target.gradient, true, false,
-                                   target.accumulate ? 1.0 : 0.0);
-                       }
-                       if (sink.needs(2)) {
-                         const GradientTarget target = sink.target(2);
-                         add_column_sums(g, target.gradient.data(), target.accumulate);
-                       }
-                     });
+  return tape.record(
+      "affine", std::move(value), {x, weights, bias}, [](const Matrix& g, GradientSink& sink) {
+        if (sink.needs(0)) {
+          const GradientTarget target = sink.target(0);
+          gemm_into(g, sink.input(1), target.gradient, false, true, target.accumulate ? 1.0 : 0.0);
+        }
+        if (sink.needs(1)) {
+          const GradientTarget target = sink.target(1);
+          gemm_into(sink.input(0), g, target.gradient, true, false, target.accumulate ? 1.0 : 0.0);
+        }
+        if (sink.needs(2)) {
+          const GradientTarget target = sink.target(2);
+          add_column_sums(g, target.gradient.data(), target.accumulate);
+        }
+      });
 }
 
 }  // namespace autodiff

@@ -20,9 +20,7 @@ inline std::span<const double> elements(const Matrix& array) {
   return {array.data(), array.size()};
 }
 
-inline std::span<double> elements(Matrix& array) {
-  return {array.data(), array.size()};
-}
+inline std::span<double> elements(Matrix& array) { return {array.data(), array.size()}; }
 
 // Fills `out` with f(k) for every flat index k of an array of out.size()
 // elements.

@@ -89,8 +89,8 @@ Matrix gemm(const Matrix& a, const Matrix& b, bool transpose_a, bool transpose_b
   return result;
 }
 
-void gemm_into(const Matrix& a, const Matrix& b, Matrix& result, bool transpose_a,
-               bool transpose_b, double beta) {
+void gemm_into(const Matrix& a, const Matrix& b, Matrix& result, bool transpose_a, bool transpose_b,
+               double beta) {
   const std::size_t rows = transpose_a ? a.shape(1) : a.shape(0);
   const std::size_t cols = transpose_b ? b.shape(0) : b.shape(1);
   const std::size_t inner = transpose_a ? a.shape(0) : a.shape(1);
@@ -128,8 +128,7 @@ Variable matmul(Variable a, Variable b) {
   const Shape a_shape = a.shape();
   const Shape b_shape = b.shape();
   if (a_shape[1] != b_shape[0]) {
-    throw shape_error("matmul", "inner sizes differ ([n, k] · [k, m] expected)", a_shape,
-                      b_shape);
+    throw shape_error("matmul", "inner sizes differ ([n, k] · [k, m] expected)", a_shape, b_shape);
   }
   Tape& tape = a.tape();
 

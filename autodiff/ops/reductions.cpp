@@ -33,7 +33,8 @@ struct Lines {
 };
 
 Lines lines_along(const Shape& shape, std::size_t axis) {
-  return axis == 1 ? Lines{shape[0], shape[1], shape[1], 1} : Lines{shape[1], shape[0], 1, shape[1]};
+  return axis == 1 ? Lines{shape[0], shape[1], shape[1], 1}
+                   : Lines{shape[1], shape[0], 1, shape[1]};
 }
 
 Shape reduced_shape(Shape shape, std::size_t axis) {
@@ -73,9 +74,8 @@ void logsumexp_lines(const double* x, const Lines& lines, double* out, Matrix& e
     }
     out[line] = std::isfinite(maximum) ? maximum : 0.0;
   }
-  for_each_element(lines, [&](std::size_t line, std::size_t at) {
-    shifted[at] = x[at] - out[line];
-  });
+  for_each_element(lines,
+                   [&](std::size_t line, std::size_t at) { shifted[at] = x[at] - out[line]; });
 
   vector_math::exp(kernels::elements(exps), kernels::elements(exps));
 
@@ -180,29 +180,27 @@ Variable logsumexp(Variable x, std::size_t axis) {
   logsumexp_lines(x.value().data(), lines, value.data(), exps);
   tape.recycle(std::move(exps));
 
-  return tape.record("logsumexp", std::move(value), {x},
-                     [lines](const Matrix& g, GradientSink& sink) {
-                       if (!sink.needs(0)) return;
-                       // softmax = exp(x - logsumexp(x)), never above 1.
-                       const double* input = sink.input(0).data();
-                       const double* result = sink.output().data();
-                       const double* gradient = g.data();
-                       Matrix softmax_value = sink.tape().buffer(shape_of(sink.input(0)));
-                       double* s = softmax_value.data();
-                       for_each_element(lines, [&](std::size_t line, std::size_t at) {
-                         s[at] = input[at] - result[line];
-                       });
-                       vector_math::exp(kernels::elements(softmax_value),
-                                        kernels::elements(softmax_value));
+  return tape.record(
+      "logsumexp", std::move(value), {x}, [lines](const Matrix& g, GradientSink& sink) {
+        if (!sink.needs(0)) return;
+        // softmax = exp(x - logsumexp(x)), never above 1.
+        const double* input = sink.input(0).data();
+        const double* result = sink.output().data();
+        const double* gradient = g.data();
+        Matrix softmax_value = sink.tape().buffer(shape_of(sink.input(0)));
+        double* s = softmax_value.data();
+        for_each_element(
+            lines, [&](std::size_t line, std::size_t at) { s[at] = input[at] - result[line]; });
+        vector_math::exp(kernels::elements(softmax_value), kernels::elements(softmax_value));
 
-                       GradientTarget target = sink.target(0);
-                       double* dx = target.gradient.data();
-                       for_each_element(lines, [&](std::size_t line, std::size_t at) {
-                         const double share = gradient[line] * s[at];
-                         dx[at] = target.accumulate ? dx[at] + share : share;
-                       });
-                       sink.tape().recycle(std::move(softmax_value));
-                     });
+        GradientTarget target = sink.target(0);
+        double* dx = target.gradient.data();
+        for_each_element(lines, [&](std::size_t line, std::size_t at) {
+          const double share = gradient[line] * s[at];
+          dx[at] = target.accumulate ? dx[at] + share : share;
+        });
+        sink.tape().recycle(std::move(softmax_value));
+      });
 }
 
 Variable softmax(Variable x, std::size_t axis) {
@@ -264,32 +262,31 @@ Variable log_softmax(Variable x, std::size_t axis) {
   });
   tape.recycle(std::move(normalizers));
 
-  return tape.record("log_softmax", std::move(value), {x},
-                     [lines](const Matrix& g, GradientSink& sink) {
-                       if (!sink.needs(0)) return;
-                       // dx = g - softmax(x) * sum_k g_k, one sum per line.
-                       const Matrix& output = sink.output();
-                       Matrix softmax_value = sink.tape().buffer(shape_of(output));
-                       vector_math::exp(kernels::elements(output),
-                                        kernels::elements(softmax_value));
-                       const double* s = softmax_value.data();
-                       const double* gradient = g.data();
-                       GradientTarget target = sink.target(0);
-                       double* dx = target.gradient.data();
-                       for (std::size_t line = 0; line < lines.count; ++line) {
-                         const std::size_t first = line * lines.line_step;
-                         double total = 0.0;
-                         for (std::size_t k = 0; k < lines.length; ++k) {
-                           total += gradient[first + k * lines.step];
-                         }
-                         for (std::size_t k = 0; k < lines.length; ++k) {
-                           const std::size_t at = first + k * lines.step;
-                           const double share = gradient[at] - s[at] * total;
-                           dx[at] = target.accumulate ? dx[at] + share : share;
-                         }
-                       }
-                       sink.tape().recycle(std::move(softmax_value));
-                     });
+  return tape.record(
+      "log_softmax", std::move(value), {x}, [lines](const Matrix& g, GradientSink& sink) {
+        if (!sink.needs(0)) return;
+        // dx = g - softmax(x) * sum_k g_k, one sum per line.
+        const Matrix& output = sink.output();
+        Matrix softmax_value = sink.tape().buffer(shape_of(output));
+        vector_math::exp(kernels::elements(output), kernels::elements(softmax_value));
+        const double* s = softmax_value.data();
+        const double* gradient = g.data();
+        GradientTarget target = sink.target(0);
+        double* dx = target.gradient.data();
+        for (std::size_t line = 0; line < lines.count; ++line) {
+          const std::size_t first = line * lines.line_step;
+          double total = 0.0;
+          for (std::size_t k = 0; k < lines.length; ++k) {
+            total += gradient[first + k * lines.step];
+          }
+          for (std::size_t k = 0; k < lines.length; ++k) {
+            const std::size_t at = first + k * lines.step;
+            const double share = gradient[at] - s[at] * total;
+            dx[at] = target.accumulate ? dx[at] + share : share;
+          }
+        }
+        sink.tape().recycle(std::move(softmax_value));
+      });
 }
 
 }  // namespace autodiff

@@ -50,17 +50,16 @@ Variable slice_columns(Variable x, std::size_t begin, std::size_t end) {
 
   // The backward pass adds the gradient into columns [begin, end) of the
   // input's gradient; a fresh gradient array is zero outside them.
-  return tape.record("slice_columns", std::move(value), {x},
-                     [begin, width](const Matrix& g, GradientSink& sink) {
-                       if (!sink.needs(0)) return;
-                       const GradientTarget target = sink.target(0);
-                       Matrix& dx = target.gradient;
-                       if (!target.accumulate) {
-                         std::fill(dx.data(), dx.data() + dx.size(), 0.0);
-                       }
-                       copy_columns(g.data(), width, 0, dx.data(), dx.shape(1), begin,
-                                    dx.shape(0), width, true);
-                     });
+  return tape.record(
+      "slice_columns", std::move(value), {x}, [begin, width](const Matrix& g, GradientSink& sink) {
+        if (!sink.needs(0)) return;
+        const GradientTarget target = sink.target(0);
+        Matrix& dx = target.gradient;
+        if (!target.accumulate) {
+          std::fill(dx.data(), dx.data() + dx.size(), 0.0);
+        }
+        copy_columns(g.data(), width, 0, dx.data(), dx.shape(1), begin, dx.shape(0), width, true);
+      });
 }
 
 Variable concat_columns(std::initializer_list<Variable> parts) {
@@ -91,17 +90,16 @@ Variable concat_columns(std::span<const Variable> parts) {
   }
 
   // NOTE: the closure keeps the column offsets, one allocation per node.
-  return tape.record(
-      "concat_columns", std::move(value), parts,
-      [offsets = std::move(offsets)](const Matrix& g, GradientSink& sink) {
-        for (std::size_t k = 0; k + 1 < offsets.size(); ++k) {
-          if (!sink.needs(k)) continue;
-          const std::size_t width = offsets[k + 1] - offsets[k];
-          const GradientTarget target = sink.target(k);
-          copy_columns(g.data(), g.shape(1), offsets[k], target.gradient.data(), width, 0,
-                       g.shape(0), width, target.accumulate);
-        }
-      });
+  return tape.record("concat_columns", std::move(value), parts,
+                     [offsets = std::move(offsets)](const Matrix& g, GradientSink& sink) {
+                       for (std::size_t k = 0; k + 1 < offsets.size(); ++k) {
+                         if (!sink.needs(k)) continue;
+                         const std::size_t width = offsets[k + 1] - offsets[k];
+                         const GradientTarget target = sink.target(k);
+                         copy_columns(g.data(), g.shape(1), offsets[k], target.gradient.data(),
+                                      width, 0, g.shape(0), width, target.accumulate);
+                       }
+                     });
 }
 
 Variable reverse_gradient(Variable x, double lambda) {
@@ -115,14 +113,13 @@ Variable reverse_gradient(Variable x, double lambda) {
   Matrix value = tape.buffer(x.shape());
   kernels::map(value, [input](std::size_t k) { return input[k]; });
 
-  return tape.record("reverse_gradient", std::move(value), {x},
-                     [lambda](const Matrix& g, GradientSink& sink) {
-                       if (!sink.needs(0)) return;
-                       const double* gradient = g.data();
-                       kernels::write(sink.target(0), [gradient, lambda](std::size_t k) {
-                         return -lambda * gradient[k];
-                       });
-                     });
+  return tape.record(
+      "reverse_gradient", std::move(value), {x}, [lambda](const Matrix& g, GradientSink& sink) {
+        if (!sink.needs(0)) return;
+        const double* gradient = g.data();
+        kernels::write(sink.target(0),
+                       [gradient, lambda](std::size_t k) { return -lambda * gradient[k]; });
+      });
 }
 
 }  // namespace autodiff

@@ -73,7 +73,10 @@ void toy_validation_chunk(benchmark::State& state) {
         players.evaluate_in_chunks(validation, lambda, static_cast<std::size_t>(state.range(0))));
   }
 }
-BENCHMARK(toy_validation_chunk)->RangeMultiplier(2)->Range(256, 8192)->Unit(benchmark::kMillisecond);
+BENCHMARK(toy_validation_chunk)
+    ->RangeMultiplier(2)
+    ->Range(256, 8192)
+    ->Unit(benchmark::kMillisecond);
 
 void physics_classifier_step(benchmark::State& state) {
   PlayerPair players(Problem::physics, static_cast<std::size_t>(state.range(0)));
@@ -132,7 +135,8 @@ void mlp_step(benchmark::State& state) {
   const double w = static_cast<double>(width);
   const double forward = 2.0 * n * (inputs * w + 2.0 * w * w + w);
   const double flops = 3.0 * forward - 2.0 * n * inputs * w;
-  state.counters["GFLOP/s"] = benchmark::Counter(flops * 1e-9, benchmark::Counter::kIsIterationInvariantRate);
+  state.counters["GFLOP/s"] =
+      benchmark::Counter(flops * 1e-9, benchmark::Counter::kIsIterationInvariantRate);
 }
 BENCHMARK(mlp_step)
     ->ArgNames({"batch", "width"})

@@ -59,7 +59,8 @@ def toy_samples(count, generator, fixed_z=None, dtype=torch.float32):
 def physics_samples(count, generator, dtype=torch.float32):
     """Draws 6 standard normal features shifted by 0.5 for y = 1 and, on the
     first three, by 0.3 for the binary nuisance z = 1, as
-    benchmarks::draw_samples in training_steps.cpp does. Returns X [n, 6], y [n, 1] and z [n] (class indices)."""
+    benchmarks::draw_samples in training_steps.cpp does. Returns X [n, 6],
+    y [n, 1] and z [n] (class indices)."""
     y = (torch.rand(count, 1, generator=generator) < 0.5).to(dtype)
     z = (torch.rand(count, generator=generator) < 0.5).long()
     shift = torch.zeros(count, 6, dtype=dtype)

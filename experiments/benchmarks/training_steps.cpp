@@ -106,9 +106,8 @@ double PlayerPair::combined_step(double lambda) {
 
   tape_.clear();
   const Variable logits = classifier_->logits(tape_.constant(batch_.X));  // [batch, 1]
-  const Variable value =
-      nn::binary_cross_entropy_with_logits(logits, batch_.y, &batch_.weights) -
-      lambda * adversary_loss(autodiff::sigmoid(logits));
+  const Variable value = nn::binary_cross_entropy_with_logits(logits, batch_.y, &batch_.weights) -
+                         lambda * adversary_loss(autodiff::sigmoid(logits));
   tape_.backward(value, parameters);
   classifier_optimizer_->step();
 

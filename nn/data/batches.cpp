@@ -57,15 +57,21 @@ std::vector<std::size_t> sample_batch_indices(std::size_t sample_count, std::siz
 
   // Floyd's algorithm: for j = n - m .. n - 1, draw t uniform on [0, j] and
   // take t, or j if t was already chosen. Every m-subset is equally likely.
+  // The chosen rows are marked in a bitmap of one bit per sample, cleared
+  // again below, instead of a hash set that allocates a node per row. The
+  // draws, and so the batch, are the same as with a set.
+  thread_local std::vector<bool> chosen;
+  chosen.resize(std::max(chosen.size(), sample_count));
   std::vector<std::size_t> batch;
   batch.reserve(batch_size);
-  std::unordered_set<std::size_t> chosen;
-  chosen.reserve(batch_size);
   for (std::size_t j = sample_count - batch_size; j < sample_count; ++j) {
     const std::size_t candidate = rng.index(j + 1);
-    const std::size_t row = chosen.contains(candidate) ? j : candidate;
-    chosen.insert(row);
+    const std::size_t row = chosen[candidate] ? j : candidate;
+    chosen[row] = true;
     batch.push_back(row);
+  }
+  for (const std::size_t row : batch) {
+    chosen[row] = false;
   }
 
   // Floyd's insertion order is not uniform (row n - 1, for one, can only be

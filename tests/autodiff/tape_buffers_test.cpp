@@ -31,22 +31,23 @@ Variable doubled(Variable x, std::vector<bool>* flags) {
   for (std::size_t k = 0; k < value.size(); ++k) {
     value.data()[k] = 2.0 * x.value().data()[k];
   }
-  return tape.record("doubled", std::move(value), {x}, [flags](const Matrix& g, GradientSink& sink) {
-    const GradientTarget target = sink.target(0);
-    flags->push_back(target.accumulate);
-    for (std::size_t k = 0; k < g.size(); ++k) {
-      const double share = 2.0 * g.data()[k];
-      target.gradient.data()[k] = target.accumulate ? target.gradient.data()[k] + share : share;
-    }
-  });
+  return tape.record(
+      "doubled", std::move(value), {x}, [flags](const Matrix& g, GradientSink& sink) {
+        const GradientTarget target = sink.target(0);
+        flags->push_back(target.accumulate);
+        for (std::size_t k = 0; k < g.size(); ++k) {
+          const double share = 2.0 * g.data()[k];
+          target.gradient.data()[k] = target.accumulate ? target.gradient.data()[k] + share : share;
+        }
+      });
 }
 
 // One step of a small dense network: records the forward pass, runs the
 // backward pass to the parameters and takes a plain gradient step.
 void training_step(Tape& tape, Parameter& weights, Parameter& bias, const Matrix& x) {
   tape.clear();
-  const Variable hidden =
-      autodiff::tanh(autodiff::affine(tape.constant(x), tape.parameter(weights), tape.parameter(bias)));
+  const Variable hidden = autodiff::tanh(
+      autodiff::affine(tape.constant(x), tape.parameter(weights), tape.parameter(bias)));
   tape.backward(autodiff::mean(autodiff::square(hidden)), ParameterList{&weights, &bias});
   weights.value -= 0.1 * weights.gradient;
   bias.value -= 0.1 * bias.gradient;
@@ -127,8 +128,8 @@ BOOST_AUTO_TEST_CASE(target_rejects_unneeded_input) {
   const Variable x = tape.constant(Matrix{{1.0}});
   const Variable w = tape.variable(Matrix{{3.0}});
   bool threw = false;
-  const Variable product = tape.record(
-      "probe", Matrix{{3.0}}, {x, w}, [&threw](const Matrix&, GradientSink& sink) {
+  const Variable product =
+      tape.record("probe", Matrix{{3.0}}, {x, w}, [&threw](const Matrix&, GradientSink& sink) {
         try {
           sink.target(0);  // x is a constant: no gradient is needed
         } catch (const std::logic_error&) {

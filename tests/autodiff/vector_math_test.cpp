@@ -54,9 +54,7 @@ double max_ulp_error(ArrayFunction function, const std::function<double(double)>
   return worst;
 }
 
-double glibc_logistic(double x) {
-  return 1.0 / (1.0 + std::exp(-x));
-}
+double glibc_logistic(double x) { return 1.0 / (1.0 + std::exp(-x)); }
 
 }  // namespace
 
@@ -79,8 +77,8 @@ BOOST_AUTO_TEST_CASE(exp_subnormal_and_limits) {
 }
 
 BOOST_AUTO_TEST_CASE(exp_special_values) {
-  const std::vector<double> x{710.0, 1e300, infinity, -746.0, -1e300, -infinity,
-                              std::numeric_limits<double>::quiet_NaN()};
+  const std::vector<double> x{
+      710.0, 1e300, infinity, -746.0, -1e300, -infinity, std::numeric_limits<double>::quiet_NaN()};
   const std::vector<double> y = apply(vm::exp, x);
 
   BOOST_TEST(y[0] == infinity);
@@ -104,8 +102,8 @@ BOOST_AUTO_TEST_CASE(tanh_within_five_ulp) {
 }
 
 BOOST_AUTO_TEST_CASE(tanh_special_values) {
-  const std::vector<double> x{0.0, -0.0, 1e-300, 30.0, -30.0, infinity, -infinity,
-                              std::numeric_limits<double>::quiet_NaN()};
+  const std::vector<double> x{0.0,   -0.0,     1e-300,    30.0,
+                              -30.0, infinity, -infinity, std::numeric_limits<double>::quiet_NaN()};
   const std::vector<double> y = apply(vm::tanh, x);
 
   BOOST_TEST(y[0] == 0.0);
@@ -126,8 +124,8 @@ BOOST_AUTO_TEST_CASE(logistic_within_four_ulp) {
 }
 
 BOOST_AUTO_TEST_CASE(logistic_special_values) {
-  const std::vector<double> x{0.0, 800.0, -800.0, infinity, -infinity,
-                              std::numeric_limits<double>::quiet_NaN()};
+  const std::vector<double> x{0.0,      800.0,     -800.0,
+                              infinity, -infinity, std::numeric_limits<double>::quiet_NaN()};
   const std::vector<double> y = apply(vm::logistic, x);
 
   BOOST_TEST(y[0] == 0.5);
@@ -141,8 +139,8 @@ BOOST_AUTO_TEST_CASE(logistic_special_values) {
 BOOST_AUTO_TEST_CASE(in_place_matches_copy) {
   const std::vector<double> x = uniform_points(-30.0, 30.0, 1001);
 
-  for (const ArrayFunction function : {ArrayFunction{vm::exp}, ArrayFunction{vm::tanh},
-                                       ArrayFunction{vm::logistic}}) {
+  for (const ArrayFunction function :
+       {ArrayFunction{vm::exp}, ArrayFunction{vm::tanh}, ArrayFunction{vm::logistic}}) {
     const std::vector<double> copied = apply(function, x);
     std::vector<double> in_place = x;
     function(in_place, in_place);
