@@ -19,6 +19,7 @@
 #include <nlohmann/json.hpp>
 
 #include "autodiff/ops/linalg.hpp"
+#include "experiments/common/cli_checks.hpp"
 #include "experiments/common/progress.hpp"
 #include "experiments/common/result_folder.hpp"
 #include "experiments/physics/data/cache.hpp"
@@ -103,38 +104,38 @@ void add_options(CLI::App& app, Config& config) {
       ->check(CLI::IsMember({"quick", "paper"}))
       ->capture_default_str();
   app.add_option("--train-samples", config.train_samples, "training jets (default: preset)")
-      ->check(CLI::PositiveNumber);
+      ->check(experiments::positive_number());
   app.add_option("--validation-samples", config.validation_samples,
                  "validation jets, evaluated after every iteration (default: preset)")
-      ->check(CLI::PositiveNumber);
+      ->check(experiments::positive_number());
   app.add_option("--test-samples", config.test_samples,
                  "independent test jets for the AMS (default: preset)")
-      ->check(CLI::PositiveNumber);
+      ->check(experiments::positive_number());
   app.add_option("--iterations", s.iterations,
                  "adversarial iterations T; each trains r for one epoch over Y = 0 "
                  "(default: preset)")
-      ->check(CLI::PositiveNumber);
+      ->check(experiments::positive_number());
   app.add_option("--pretrain-classifier-epochs", s.pretrain_classifier_epochs,
                  "epochs of Adam pretraining of f (default: preset)")
-      ->check(CLI::PositiveNumber);
+      ->check(experiments::positive_number());
   app.add_option("--pretrain-adversary-epochs", s.pretrain_adversary_epochs,
                  "epochs of SGD pretraining of r on Y = 0 (default: preset)")
-      ->check(CLI::PositiveNumber);
+      ->check(experiments::positive_number());
   app.add_option("--hidden-units", s.hidden_units, "width of the 3 hidden layers of f and r")
-      ->check(CLI::PositiveNumber)
+      ->check(experiments::positive_number())
       ->capture_default_str();
   app.add_option("--learning-rate", s.learning_rate, "SGD learning rate of the adversarial phase")
-      ->check(CLI::PositiveNumber)
+      ->check(experiments::positive_number())
       ->capture_default_str();
   app.add_option("--adversary-learning-rate", s.adversary_learning_rate,
                  "SGD learning rate of the adversary, in pretraining and the adversarial phase")
-      ->check(CLI::PositiveNumber)
+      ->check(experiments::positive_number())
       ->capture_default_str();
   app.add_option("--batch-size", s.batch_size, "minibatch size M of the adversarial phase")
-      ->check(CLI::PositiveNumber)
+      ->check(experiments::positive_number())
       ->capture_default_str();
   app.add_option("--seeds", config.seeds, "training seeds per lambda (1, 2, ..., N)")
-      ->check(CLI::PositiveNumber)
+      ->check(experiments::positive_number())
       ->capture_default_str();
   app.add_option("--jobs", config.jobs, "runs trained at the same time, one thread each")
       ->check(CLI::Range(1, 64))

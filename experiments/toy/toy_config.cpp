@@ -2,6 +2,8 @@
 
 #include <stdexcept>
 
+#include "experiments/common/cli_checks.hpp"
+
 namespace toy {
 
 
@@ -27,49 +29,49 @@ nlohmann::json to_json(const Config& config) {
 
 void add_options(CLI::App& app, Config& config) {
   app.add_option("--lambda", config.lambda, "weight lambda of L_r in L_f - lambda L_r (>= 0)")
-      ->check(CLI::NonNegativeNumber)
+      ->check(experiments::non_negative_number())
       ->capture_default_str();
   app.add_option("--iterations", config.iterations, "adversarial iterations T")
-      ->check(CLI::PositiveNumber)
+      ->check(experiments::positive_number())
       ->capture_default_str();
   app.add_option("--adversary-steps", config.adversary_steps,
                  "adversary steps K per classifier step")
-      ->check(CLI::PositiveNumber)
+      ->check(experiments::positive_number())
       ->capture_default_str();
   app.add_option("--batch-size", config.batch_size, "minibatch size M of the adversarial phase, "
                  "in samples")
-      ->check(CLI::PositiveNumber)
+      ->check(experiments::positive_number())
       ->capture_default_str();
   app.add_option("--pretrain-classifier-epochs", config.pretrain_classifier_epochs,
                  "epochs of classifier pretraining")
-      ->check(CLI::PositiveNumber)
+      ->check(experiments::positive_number())
       ->capture_default_str();
   app.add_option("--pretrain-adversary-epochs", config.pretrain_adversary_epochs,
                  "epochs of adversary pretraining")
-      ->check(CLI::PositiveNumber)
+      ->check(experiments::positive_number())
       ->capture_default_str();
   app.add_option("--pretrain-batch-size", config.pretrain_batch_size,
                  "minibatch size of both pretraining phases, in samples")
-      ->check(CLI::PositiveNumber)
+      ->check(experiments::positive_number())
       ->capture_default_str();
   app.add_option("--learning-rate", config.learning_rate,
                  "SGD learning rate of every phase (no momentum)")
-      ->check(CLI::PositiveNumber)
+      ->check(experiments::positive_number())
       ->capture_default_str();
   app.add_option("--samples", config.samples, "generated samples, training plus validation")
-      ->check(CLI::PositiveNumber)
+      ->check(experiments::positive_number())
       ->capture_default_str();
   app.add_option("--validation-samples", config.validation_samples,
                  "samples held out for validation")
-      ->check(CLI::PositiveNumber)
+      ->check(experiments::positive_number())
       ->capture_default_str();
   app.add_option("--density-samples", config.density_samples,
                  "samples per nuisance value Z = -1, 0, +1 for the score densities and KS")
-      ->check(CLI::PositiveNumber)
+      ->check(experiments::positive_number())
       ->capture_default_str();
   app.add_option("--components", config.components,
                  "Gaussian components of the mixture density adversary")
-      ->check(CLI::PositiveNumber)
+      ->check(experiments::positive_number())
       ->capture_default_str();
   app.add_option("--grid-points", config.grid_points,
                  "decision surface grid points per axis")
