@@ -17,7 +17,7 @@ StudyResult run_study(const StudySettings& settings, const nn::Dataset& all_trai
   const auto start = std::chrono::steady_clock::now();
   nn::Rng rng(seed);
 
-  // The nuisance-free reference sees only the samples without pileup.
+  // The nuisance-free reference trains on the samples without pileup only.
   const nn::Dataset train =
       settings.nuisance_free_training
           ? nn::select_rows_where(all_train, [&](std::size_t i) { return all_train.z(i, 0) == 0.0; })

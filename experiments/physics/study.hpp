@@ -29,10 +29,10 @@ struct StudySettings {
   std::size_t iterations = 1000;  // T; r trains one epoch over Y = 0 per iteration
   std::size_t batch_size = 128;   // M, for both players
   double learning_rate = 0.01;    // SGD of f in the adversarial phase
-  // SGD of r, in pretraining and the adversarial phase. The paper gives no
-  // value. With 0.01 the adversary's validation L_r stayed at 0.690 against
-  // H(Z | Y = 0) = 0.693 for lambda = 0 (quick preset, 5 seeds), so it
-  // exerted almost no pressure; 0.1 halves the background KS at lambda = 1.
+  // SGD of r, in pretraining and the adversarial phase; Louppe et al. give
+  // no value. With 0.01, r's validation L_r stayed at 0.690 against
+  // H(Z | Y = 0) = 0.693 at lambda = 0 (quick preset, 5 seeds), so r put
+  // almost no pressure on f. See docs/physics-results.md for 0.1.
   double adversary_learning_rate = 0.1;
 };
 
