@@ -27,7 +27,7 @@ inline CLI::Validator positive_number() {
   return CLI::Validator(
       [](std::string& text) -> std::string {
         double value = 0.0;
-        if (!parse_number(text, value)) return "'" + text + "' is not a number";
+        if (!parse_number(text, value)) return "'" + text + "' is not a finite number";
         if (value <= 0.0) return "must be greater than 0, got " + text;
         return "";
       },
@@ -39,7 +39,7 @@ inline CLI::Validator non_negative_number() {
   return CLI::Validator(
       [](std::string& text) -> std::string {
         double value = 0.0;
-        if (!parse_number(text, value)) return "'" + text + "' is not a number";
+        if (!parse_number(text, value)) return "'" + text + "' is not a finite number";
         if (value < 0.0) return "must be 0 or greater, got " + text;
         return "";
       },

@@ -130,9 +130,16 @@ void check_consistency(const Config& config) {
                                 std::to_string(config.samples) + ")");
   }
   const std::size_t training = config.samples - config.validation_samples;
-  if (config.batch_size > training || config.pretrain_batch_size > training) {
-    throw std::invalid_argument("--batch-size and --pretrain-batch-size must not exceed the " +
-                                std::to_string(training) + " training samples");
+  if (config.batch_size > training) {
+    throw std::invalid_argument("--batch-size (" + std::to_string(config.batch_size) +
+                                ") must not exceed the " + std::to_string(training) +
+                                " training samples");
+  }
+  if (config.pretrain_batch_size > training) {
+    throw std::invalid_argument("--pretrain-batch-size (" +
+                                std::to_string(config.pretrain_batch_size) +
+                                ") must not exceed the " + std::to_string(training) +
+                                " training samples");
   }
 }
 
