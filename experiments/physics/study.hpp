@@ -47,9 +47,9 @@ struct StudyResult {
 };
 
 // Trains f and r on `train` (standardized features, y, z in {0, 1}) with the
-// seed `seed` and returns the AMS curve of f on `test`. The adversary sees
-// Y = 0 samples only, in its own steps and in the classifier's L_r (the
-// conditional pivot restricted to the background). `validation` is
+// seed `seed` and returns the AMS curve of f on `test`. L_r counts Y = 0
+// samples only, in r's steps and in f's objective (the conditional pivot
+// restricted to the background). `validation` is
 // evaluated after every iteration. Throws what the trainer throws.
 StudyResult run_study(const StudySettings& settings, const nn::Dataset& train,
                       const nn::Dataset& validation, const nn::Dataset& test, std::uint64_t seed,

@@ -1,7 +1,7 @@
 #pragma once
 
 // The toy experiment's configuration: its command-line options, their
-// defaults (the paper's settings) and its JSON form for summaries and
+// defaults (the settings of Louppe, Kagan and Cranmer, NeurIPS 2017) and its JSON form for summaries and
 // checkpoints.
 
 #include <cstdint>
