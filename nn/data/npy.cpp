@@ -133,8 +133,7 @@ class HeaderParser {
         header.shape = parse_shape();
       } else {
         fail("unknown key '" + key +
-             "'; a .npy header has the keys 'descr', 'fortran_order' "
-             "and 'shape'");
+             "'; a .npy header has the keys 'descr', 'fortran_order' and 'shape'");
       }
 
       skip_whitespace();
@@ -549,6 +548,17 @@ class NpyReader {
       fail("contains a " + std::to_string(header.shape.size()) + "-D array of shape " +
            format_shape(header.shape) +
            "; read_npy reads only 1-D and 2-D arrays, so reshape it to 2-D before saving");
+    }
+
+    // Only an empty array can have a dimension this large, because the data
+    // bytes must fit in the file. xtensor keeps strides as signed 64-bit
+    // integers, and a dimension near 2^63 overflows them.
+    constexpr std::size_t max_dimension = std::size_t{1} << 60;
+    for (const std::size_t dimension : header.shape) {
+      if (dimension > max_dimension) {
+        fail("has shape " + format_shape(header.shape) + " with a dimension above 2^60 (" +
+             std::to_string(max_dimension) + "); the header is damaged");
+      }
     }
   }
 

@@ -31,8 +31,9 @@ namespace nn {
 // unsupported version, or a header longer than 10000 bytes (numpy's own
 // default limit). Unsupported dtypes throw too: big-endian, float16, complex,
 // strings, objects and structured arrays. So do a rank other than 1 or 2, a
-// file shorter than the header's shape needs (truncated), bytes after the
-// data, and a bool array with bytes other than 0 or 1.
+// dimension above 2^60, a file shorter than the header's shape needs
+// (truncated), bytes after the data, and a bool array with bytes other than
+// 0 or 1.
 autodiff::Matrix read_npy(const std::filesystem::path& path);
 
 }  // namespace nn

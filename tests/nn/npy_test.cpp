@@ -332,6 +332,17 @@ BOOST_AUTO_TEST_CASE(npy_rejects_size_overflow) {
   check_contains(error_for(npy_file(text, "")), {"overflows"});
 }
 
+BOOST_AUTO_TEST_CASE(npy_rejects_huge_dimension) {
+  // An empty array needs no data bytes, so only the dimension limit stops a
+  // shape whose strides would overflow xtensor's signed 64-bit integers.
+  for (const std::string shape : {"(0, 9223372036854775808)", "(1152921504606846977, 0)"}) {
+    BOOST_TEST_CONTEXT("shape " << shape) {
+      check_contains(error_for(npy_file(dictionary("<f8", shape), "")),
+                     {"shape " + shape, "dimension above 2^60"});
+    }
+  }
+}
+
 BOOST_AUTO_TEST_CASE(npy_rejects_binary_header) {
   std::string bytes = npy_file(dictionary("<f8", "(1,)"), raw_bytes<double>({1}));
   bytes[20] = '\xff';
