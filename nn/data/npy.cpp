@@ -347,6 +347,10 @@ Matrix load_as_double(std::istream& stream, const std::vector<std::size_t>& shap
   const std::size_t rows = shape[0];
   const std::size_t columns = shape.size() == 2 ? shape[1] : 1;
   Matrix values(std::array<std::size_t, 2>{rows, columns});  // [rows, columns]
+  if (values.size() == 0) {
+    return values;  // a loop over up to 2^60 rows of zero columns would never end
+  }
+
   for (std::size_t row = 0; row < rows; ++row) {
     if (shape.size() == 1) {
       values(row, 0) = static_cast<double>(array(row));
@@ -670,15 +674,16 @@ class NpyReader {
     throw std::logic_error("read_npy: unknown element type");
   }
 
+  // Walks the elements in memory order, which stays short for an empty
+  // matrix of many rows and zero columns.
   void check_booleans(const Matrix& values) const {
-    for (std::size_t row = 0; row < values.shape(0); ++row) {
-      for (std::size_t column = 0; column < values.shape(1); ++column) {
-        const double value = values(row, column);
-        if (value != 0.0 && value != 1.0) {
-          fail("is a bool array, but the element at row " + std::to_string(row) + ", column " +
-               std::to_string(column) + " has the byte value " +
-               std::to_string(static_cast<int>(value)) + "; a bool array stores only 0 and 1");
-        }
+    const std::size_t columns = values.shape(1);
+    for (std::size_t index = 0; index < values.size(); ++index) {
+      const double value = values.data()[index];
+      if (value != 0.0 && value != 1.0) {
+        fail("is a bool array, but the element at row " + std::to_string(index / columns) +
+             ", column " + std::to_string(index % columns) + " has the byte value " +
+             std::to_string(static_cast<int>(value)) + "; a bool array stores only 0 and 1");
       }
     }
   }

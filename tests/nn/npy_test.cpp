@@ -332,6 +332,20 @@ BOOST_AUTO_TEST_CASE(npy_rejects_size_overflow) {
   check_contains(error_for(npy_file(text, "")), {"overflows"});
 }
 
+BOOST_AUTO_TEST_CASE(npy_reads_many_empty_rows) {
+  // libFuzzer found this shape: about 1.8e15 rows of zero columns. The
+  // conversion once looped over every row, so the read never returned.
+  for (const std::string descr : {"<f8", "|b1"}) {
+    BOOST_TEST_CONTEXT("dtype " << descr) {
+      const Matrix values = nn::read_npy(
+          write("rows.npy", npy_file(dictionary(descr, "(1844673709551615, 0)", "True"), "")));
+
+      BOOST_TEST(values.shape(0) == 1844673709551615u);
+      BOOST_TEST(values.shape(1) == 0u);
+    }
+  }
+}
+
 BOOST_AUTO_TEST_CASE(npy_rejects_huge_dimension) {
   // An empty array needs no data bytes, so only the dimension limit stops a
   // shape whose strides would overflow xtensor's signed 64-bit integers.
