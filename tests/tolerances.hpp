@@ -1,7 +1,7 @@
 #pragma once
 
 // Named tolerances shared by every suite. Each is a fraction (for
-// boost::test_tools::tolerance) or an absolute difference, as its name says.
+// boost::test_tools::tolerance) or an absolute difference, as its name states.
 
 namespace test_tolerance {
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Draw the AMS curves of the jet-tagging study: ams.png in OUT_DIR.
 
-Usage: plot.py OUT_DIR, where OUT_DIR holds the ams_curves.csv and
+Usage: plot.py OUT_DIR, where OUT_DIR contains the ams_curves.csv and
 summary.json written by the physics program.
 """
 

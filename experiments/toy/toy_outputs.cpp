@@ -1,7 +1,6 @@
 #include "experiments/toy/toy_outputs.hpp"
 
 #include <cstdio>
-#include <span>
 #include <sstream>
 
 #include "nn/io/atomic_file.hpp"
@@ -11,10 +10,6 @@ namespace toy {
 namespace {
 
 constexpr std::size_t histogram_bins = 50;
-
-std::span<const double> column(const autodiff::Matrix& matrix) {
-  return {matrix.data(), matrix.size()};
-}
 
 // Formats a double with 9 significant digits, enough for plotting.
 std::string format(double value) {
@@ -44,18 +39,21 @@ ClassifierReport measure(pivot::Classifier& classifier, pivot::PivotTrainer& tra
   report.validation = trainer.evaluate(validation, lambda);
 
   const autodiff::Matrix validation_scores = classifier.predict(validation.X);  // [n, 1]
-  report.auc = pivot::roc_auc(column(validation_scores), column(validation.y),
-                              column(validation.weights));
+  report.auc = pivot::roc_auc(pivot::column_span(validation_scores),
+                              pivot::column_span(validation.y),
+                              pivot::column_span(validation.weights));
 
   std::vector<autodiff::Matrix> scores;
   for (const auto& dataset : samples.datasets) {
     scores.push_back(classifier.predict(dataset.X));
-    const auto histogram = pivot::histogram_density(column(scores.back()), histogram_bins, 0.0, 1.0);
+    const auto histogram =
+        pivot::histogram_density(pivot::column_span(scores.back()), histogram_bins, 0.0, 1.0);
     report.histogram_densities.push_back(histogram.density);
     report.histogram_edges = histogram.edges;
   }
   // KS between the extreme nuisance values, Z = -1 and Z = +1.
-  report.ks = pivot::ks_distance(column(scores.front()), column(scores.back()));
+  report.ks =
+      pivot::ks_distance(pivot::column_span(scores.front()), pivot::column_span(scores.back()));
 
   const autodiff::Matrix surface = classifier.predict(grid.inputs());
   report.surface.assign(surface.begin(), surface.end());

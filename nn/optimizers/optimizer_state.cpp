@@ -60,7 +60,7 @@ void restore_optimizer_state(Optimizer& optimizer, const nlohmann::json& state) 
 
   if (auto* sgd = dynamic_cast<Sgd*>(&optimizer)) {
     if (type != "sgd") {
-      throw std::invalid_argument("optimizer state: the checkpoint holds a '" + type +
+      throw std::invalid_argument("optimizer state: the checkpoint contains a '" + type +
                                   "' state for an SGD optimizer");
     }
     restore_arrays(sgd->velocities(), state.at("velocities"), "velocity");
@@ -68,7 +68,7 @@ void restore_optimizer_state(Optimizer& optimizer, const nlohmann::json& state) 
   }
   if (auto* adam = dynamic_cast<Adam*>(&optimizer)) {
     if (type != "adam") {
-      throw std::invalid_argument("optimizer state: the checkpoint holds a '" + type +
+      throw std::invalid_argument("optimizer state: the checkpoint contains a '" + type +
                                   "' state for an Adam optimizer");
     }
     restore_arrays(adam->first_moments(), state.at("first_moments"), "first moment");
