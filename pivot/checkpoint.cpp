@@ -4,45 +4,13 @@
 #include <stdexcept>
 
 #include "nn/io/atomic_file.hpp"
+#include "nn/io/parameters_io.hpp"
 #include "nn/optimizers/optimizer_state.hpp"
 
 namespace pivot {
 namespace {
 
 constexpr int checkpoint_version = 1;
-
-nlohmann::json parameters_to_json(const autodiff::ParameterList& parameters) {
-  nlohmann::json list = nlohmann::json::array();
-  for (const autodiff::Parameter* parameter : parameters) {
-    list.push_back({{"name", parameter->name},
-                    {"shape", {parameter->value.shape(0), parameter->value.shape(1)}},
-                    {"values", std::vector<double>(parameter->value.begin(),
-                                                   parameter->value.end())}});
-  }
-  return list;
-}
-
-void restore_parameters(const autodiff::ParameterList& parameters, const nlohmann::json& list,
-                        const std::string& group) {
-  if (!list.is_array() || list.size() != parameters.size()) {
-    throw std::runtime_error("parameter group '" + group + "' has " +
-                             std::to_string(list.is_array() ? list.size() : 0) +
-                             " parameters, the model has " + std::to_string(parameters.size()));
-  }
-  for (std::size_t k = 0; k < parameters.size(); ++k) {
-    autodiff::Parameter& parameter = *parameters[k];
-    const auto name = list[k].at("name").get<std::string>();
-    const auto shape = list[k].at("shape").get<autodiff::Shape>();
-    const auto values = list[k].at("values").get<std::vector<double>>();
-    if (name != parameter.name || shape != autodiff::shape_of(parameter.value) ||
-        values.size() != parameter.value.size()) {
-      throw std::runtime_error("parameter '" + name + "' " + autodiff::to_string(shape) +
-                               " does not match the model's '" + parameter.name + "' " +
-                               autodiff::to_string(autodiff::shape_of(parameter.value)));
-    }
-    std::copy(values.begin(), values.end(), parameter.value.begin());
-  }
-}
 
 }  // namespace
 
@@ -62,7 +30,7 @@ void save_checkpoint(const std::filesystem::path& file, const RunPosition& posit
   document["history"] = history;
 
   for (const auto& [name, parameters] : objects.parameters) {
-    document["parameters"][name] = parameters_to_json(parameters);
+    document["parameters"][name] = nn::parameters_to_json(parameters);
   }
   for (const auto& [name, optimizer] : objects.optimizers) {
     document["optimizers"][name] = nn::optimizer_state_to_json(*optimizer);
@@ -88,7 +56,11 @@ RunPosition load_checkpoint(const std::filesystem::path& file, const TrainingObj
     }
 
     for (const auto& [name, parameters] : objects.parameters) {
-      restore_parameters(parameters, document.at("parameters").at(name), name);
+      try {
+        nn::parameters_from_json(document.at("parameters").at(name), parameters);
+      } catch (const std::runtime_error& error) {
+        throw std::runtime_error("parameter group '" + name + "': " + error.what());
+      }
     }
     for (const auto& [name, optimizer] : objects.optimizers) {
       nn::restore_optimizer_state(*optimizer, document.at("optimizers").at(name));

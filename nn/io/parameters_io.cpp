@@ -7,13 +7,11 @@
 #include <string>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
 #include "nn/io/atomic_file.hpp"
 
 namespace nn {
 
-void save_parameters(const std::filesystem::path& path, const autodiff::ParameterList& parameters) {
+nlohmann::json parameters_to_json(const autodiff::ParameterList& parameters) {
   nlohmann::json document = nlohmann::json::array();
   for (const autodiff::Parameter* parameter : parameters) {
     document.push_back({{"name", parameter->name},
@@ -21,33 +19,20 @@ void save_parameters(const std::filesystem::path& path, const autodiff::Paramete
                         {"values", std::vector<double>(parameter->value.begin(),
                                                        parameter->value.end())}});
   }
-  write_file_atomically(path, document.dump(1) + "\n");
+  return document;
 }
 
-void load_parameters(const std::filesystem::path& path, const autodiff::ParameterList& parameters) {
-  std::ifstream in(path);
-  if (!in) {
-    throw std::runtime_error("cannot read parameters: '" + path.string() + "' not found");
-  }
-
-  nlohmann::json document;
-  try {
-    document = nlohmann::json::parse(in);
-  } catch (const nlohmann::json::exception& error) {
-    throw std::runtime_error("'" + path.string() + "' is not valid JSON: " + error.what());
-  }
+void parameters_from_json(const nlohmann::json& document, const autodiff::ParameterList& parameters) {
   if (!document.is_array()) {
-    throw std::runtime_error("'" + path.string() + "' is not a JSON array of parameters. Load a file written by " +
-                             "save_parameters");
+    throw std::runtime_error("the document is not a JSON array of parameters but a JSON " +
+                             std::string(document.type_name()) +
+                             "; load a file written by save_parameters");
   }
   if (document.size() != parameters.size()) {
-    throw std::runtime_error("'" + path.string() + "' contains " +
-                             std::to_string(document.size()) + " parameters, the model has " +
-                             std::to_string(parameters.size()));
+    throw std::runtime_error("the document contains " + std::to_string(document.size()) +
+                             " parameters, the model has " + std::to_string(parameters.size()));
   }
 
-  // Every entry is checked before any parameter changes, so that a file that
-  // does not match leaves the model as it was.
   std::vector<std::vector<double>> loaded(parameters.size());
   for (std::size_t k = 0; k < parameters.size(); ++k) {
     const autodiff::Parameter& parameter = *parameters[k];
@@ -69,15 +54,36 @@ void load_parameters(const std::filesystem::path& path, const autodiff::Paramete
                                  std::to_string(parameter.value.size()));
       }
     } catch (const nlohmann::json::exception& error) {
-      throw std::runtime_error("'" + path.string() + "' entry " + std::to_string(k) +
-                               " is malformed: " + error.what());
-    } catch (const std::runtime_error& error) {
-      throw std::runtime_error("'" + path.string() + "': " + error.what());
+      throw std::runtime_error("entry " + std::to_string(k) + " is malformed: " + error.what());
     }
   }
 
   for (std::size_t k = 0; k < parameters.size(); ++k) {
     std::copy(loaded[k].begin(), loaded[k].end(), parameters[k]->value.begin());
+  }
+}
+
+void save_parameters(const std::filesystem::path& path, const autodiff::ParameterList& parameters) {
+  write_file_atomically(path, parameters_to_json(parameters).dump(1) + "\n");
+}
+
+void load_parameters(const std::filesystem::path& path, const autodiff::ParameterList& parameters) {
+  std::ifstream in(path);
+  if (!in) {
+    throw std::runtime_error("cannot read parameters: '" + path.string() + "' not found");
+  }
+
+  nlohmann::json document;
+  try {
+    document = nlohmann::json::parse(in);
+  } catch (const nlohmann::json::exception& error) {
+    throw std::runtime_error("'" + path.string() + "' is not valid JSON: " + error.what());
+  }
+
+  try {
+    parameters_from_json(document, parameters);
+  } catch (const std::runtime_error& error) {
+    throw std::runtime_error("'" + path.string() + "': " + error.what());
   }
 }
 
