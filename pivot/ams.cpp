@@ -227,6 +227,9 @@ AmsCurve ams_curve(std::span<const double> scores, std::span<const double> label
   AmsCurve curve;
   curve.thresholds.resize(threshold_count);
   curve.ams.resize(threshold_count);
+  curve.s.resize(threshold_count);
+  curve.b.resize(threshold_count);
+  curve.b1.resize(threshold_count);
   for (std::size_t k = 0; k < threshold_count; ++k) {
     const double c = static_cast<double>(k) / static_cast<double>(threshold_count - 1);
     const double s = signal_total * signal_group.fraction_above(c);
@@ -235,6 +238,9 @@ AmsCurve ams_curve(std::span<const double> scores, std::span<const double> label
 
     curve.thresholds[k] = c;
     curve.ams[k] = ams(s, b, std::abs(b - b1));
+    curve.s[k] = s;
+    curve.b[k] = b;
+    curve.b1[k] = b1;
   }
   return curve;
 }
@@ -250,7 +256,7 @@ AmsPeak peak(const AmsCurve& curve) {
   AmsPeak best;
   for (std::size_t k = 0; k < curve.ams.size(); ++k) {
     if (std::isfinite(curve.ams[k]) && (!found || curve.ams[k] > best.ams)) {
-      best = {curve.thresholds[k], curve.ams[k]};
+      best = {curve.thresholds[k], curve.ams[k], k};
       found = true;
     }
   }

@@ -33,6 +33,11 @@ double ams(double s, double b, double sigma_b);
 struct AmsCurve {
   std::vector<double> thresholds;  // c_k = k / (count - 1), k = 0, ..., count - 1
   std::vector<double> ams;         // AMS of the cut score > c_k; may be +infinity
+  // Expected events passing each cut, from which the AMS is computed:
+  // signal and background without pileup, background with pileup.
+  std::vector<double> s;
+  std::vector<double> b;
+  std::vector<double> b1;
 };
 
 // Computes the AMS of the cuts "score > c" (strictly greater) for
@@ -61,6 +66,7 @@ AmsCurve ams_curve(std::span<const double> scores, std::span<const double> label
 struct AmsPeak {
   double threshold = 0.0;
   double ams = 0.0;
+  std::size_t index = 0;  // position of the peak in the curve's vectors
 };
 
 // Returns the largest finite AMS of `curve` and its threshold, the lowest one

@@ -193,6 +193,26 @@ BOOST_AUTO_TEST_CASE(curve_by_hand) {
   BOOST_TEST(curve.ams[2] == 0.0);
 }
 
+BOOST_AUTO_TEST_CASE(curve_keeps_event_counts) {
+  const pivot::AmsCurve curve = pivot::ams_curve(scores, labels, nuisances, {}, 100.0, 1000.0, 3);
+  BOOST_TEST_REQUIRE(curve.s.size() == 3u);
+  BOOST_TEST_REQUIRE(curve.b.size() == 3u);
+  BOOST_TEST_REQUIRE(curve.b1.size() == 3u);
+
+  // The counts of curve_by_hand: c = 0 passes everything, c = 0.5 keeps
+  // two of three signal scores and one of four background scores with
+  // z = 0, c = 1 keeps nothing.
+  BOOST_TEST(curve.s[0] == 100.0);
+  BOOST_TEST(curve.b[0] == 1000.0);
+  BOOST_TEST(curve.b1[0] == 1000.0);
+  BOOST_TEST(curve.s[1] == 200.0 / 3.0, tt::tolerance(test_tolerance::exact_fraction));
+  BOOST_TEST(curve.b[1] == 250.0);
+  BOOST_TEST(curve.b1[1] == 0.0);
+  BOOST_TEST(curve.s[2] == 0.0);
+  BOOST_TEST(curve.b[2] == 0.0);
+  BOOST_TEST(curve.b1[2] == 0.0);
+}
+
 BOOST_AUTO_TEST_CASE(curve_weighted) {
   // Weights 1, 1, 2 on the signal with z = 0, 2, 1, 1, 4 on the background
   // with z = 0 and 1, 3 on the background with z = 1; the z = 1 signal weight
@@ -220,6 +240,14 @@ BOOST_AUTO_TEST_CASE(curve_totals_scale_counts) {
              tt::tolerance(test_tolerance::exact_fraction));
 }
 
+// A curve with thresholds and AMS values only, for the tests of peak().
+pivot::AmsCurve curve_of(std::vector<double> thresholds, std::vector<double> ams) {
+  pivot::AmsCurve curve;
+  curve.thresholds = std::move(thresholds);
+  curve.ams = std::move(ams);
+  return curve;
+}
+
 BOOST_AUTO_TEST_CASE(peak_of_curve) {
   const pivot::AmsCurve curve = pivot::ams_curve(scores, labels, nuisances, {}, 100.0, 1000.0, 3);
   const pivot::AmsPeak best = pivot::peak(curve);
@@ -228,25 +256,26 @@ BOOST_AUTO_TEST_CASE(peak_of_curve) {
 }
 
 BOOST_AUTO_TEST_CASE(peak_skips_infinite) {
-  const pivot::AmsCurve curve{{0.0, 0.5, 0.7, 1.0}, {1.5, infinity, 2.5, 0.0}};
+  const pivot::AmsCurve curve = curve_of({0.0, 0.5, 0.7, 1.0}, {1.5, infinity, 2.5, 0.0});
   const pivot::AmsPeak best = pivot::peak(curve);
   BOOST_TEST(best.threshold == 0.7);
   BOOST_TEST(best.ams == 2.5);
+  BOOST_TEST(best.index == 2u);
 }
 
 BOOST_AUTO_TEST_CASE(peak_first_of_ties) {
-  const pivot::AmsCurve curve{{0.0, 0.5, 1.0}, {1.0, 2.0, 2.0}};
+  const pivot::AmsCurve curve = curve_of({0.0, 0.5, 1.0}, {1.0, 2.0, 2.0});
   BOOST_TEST(pivot::peak(curve).threshold == 0.5);
 }
 
 BOOST_AUTO_TEST_CASE(peak_rejects_bad_curves) {
   BOOST_TEST(contains(error_message([] { pivot::peak(pivot::AmsCurve{}); }), "no finite"));
   BOOST_TEST(contains(error_message([] {
-                        pivot::peak(pivot::AmsCurve{{0.0}, {infinity}});
+                        pivot::peak(curve_of({0.0}, {infinity}));
                       }),
                       "no finite"));
   BOOST_TEST(contains(error_message([] {
-                        pivot::peak(pivot::AmsCurve{{0.0, 1.0}, {1.0}});
+                        pivot::peak(curve_of({0.0, 1.0}, {1.0}));
                       }),
                       "2 thresholds but 1"));
 }
