@@ -1,6 +1,8 @@
 #include "pivot/trainer.hpp"
 
 #include <algorithm>
+#include <array>
+#include <charconv>
 #include <cmath>
 #include <numeric>
 #include <stdexcept>
@@ -20,10 +22,32 @@ namespace {
 
 constexpr std::size_t evaluation_chunk = 8192;  // rows per tape when evaluating
 
+// Formats a double in the shortest form that reads back to the same value.
+std::string format_number(double value) {
+  std::array<char, 64> buffer{};
+  const auto result = std::to_chars(buffer.data(), buffer.data() + buffer.size(), value);
+  return std::string(buffer.data(), result.ptr);
+}
+
+// Throws unless `first`, the argument first_<unit>, can start a phase of
+// `total` units (`total_name` in messages): 1 runs the phase from the start,
+// and total + 1 resumes it after its last unit, so that nothing runs.
+void check_first_unit(const char* phase, const std::string& unit, std::size_t first,
+                      std::size_t total, const char* total_name) {
+  if (first == 0 || first - 1 > total) {
+    throw std::invalid_argument(std::string(phase) + ": first_" + unit + " is " +
+                                std::to_string(first) + ", but it must be from 1 to " + total_name +
+                                " + 1 with " + total_name + " = " + std::to_string(total) +
+                                "; pass 1 to start the phase, or the " + unit +
+                                " after the last finished one to resume it");
+  }
+}
+
 void validate(const AdversarialOptions& options, const nn::Dataset& train) {
   if (!std::isfinite(options.lambda) || options.lambda < 0.0) {
     throw std::invalid_argument("adversarial training: lambda must be finite and >= 0, got " +
-                                std::to_string(options.lambda));
+                                format_number(options.lambda) +
+                                "; pass 0 to ignore the adversary or a weight such as 10");
   }
   if (options.iterations == 0 || options.adversary_steps == 0) {
     throw std::invalid_argument("adversarial training: iterations T and adversary steps K must be "
@@ -108,6 +132,21 @@ Variable PivotTrainer::adversary_loss(Variable scores, const nn::Dataset& batch)
 }
 
 Losses PivotTrainer::evaluate(const nn::Dataset& data, double lambda) {
+  if (!std::isfinite(lambda) || lambda < 0.0) {
+    throw std::invalid_argument("evaluate: lambda must be finite and >= 0, got " +
+                                format_number(lambda) + "; pass the lambda of L_f - lambda L_r");
+  }
+  if (data.size() == 0) {
+    throw std::invalid_argument("evaluate: the dataset is empty, so L_f is undefined; pass at "
+                                "least one row");
+  }
+  const double total_weight = xt::sum(data.weights)();
+  if (!(total_weight > 0.0)) {
+    throw std::invalid_argument("evaluate: the weights of the " + std::to_string(data.size()) +
+                                " rows sum to " + format_number(total_weight) +
+                                ", so L_f is undefined; pass rows with a positive weight");
+  }
+
   // Each loss is a weighted mean, so chunk means combine weighted by the
   // chunk's total weight.
   double classifier_sum = 0.0;
@@ -121,9 +160,15 @@ Losses PivotTrainer::evaluate(const nn::Dataset& data, double lambda) {
     std::iota(indices.begin(), indices.end(), begin);
     const nn::Dataset chunk = data.rows(indices);
 
+    // A chunk whose weights are all 0 adds nothing to either mean, and the
+    // weighted losses reject it, so it is skipped.
+    const double chunk_weight = xt::sum(chunk.weights)();
+    if (chunk_weight == 0.0) {
+      continue;
+    }
+
     tape_.clear();
     const Variable logits = classifier_.logits(tape_.constant(chunk.X));
-    const double chunk_weight = xt::sum(chunk.weights)();
     classifier_sum += classifier_loss(logits, chunk).value()(0, 0) * chunk_weight;
     classifier_weight += chunk_weight;
 
@@ -147,6 +192,7 @@ void PivotTrainer::pretrain_classifier(const nn::Dataset& train, const PretrainO
                                        nn::Optimizer& classifier_optimizer,
                                        std::size_t first_epoch) {
   validate(options, train, "classifier pretraining");
+  check_first_unit("classifier pretraining", "epoch", first_epoch, options.epochs, "epochs");
   const autodiff::ParameterList parameters = classifier_.parameters();
 
   for (std::size_t epoch = std::max<std::size_t>(first_epoch, 1); epoch <= options.epochs;
@@ -190,6 +236,7 @@ void PivotTrainer::pretrain_adversary(const nn::Dataset& all_train,
                                       const PretrainOptions& options,
                                       nn::Optimizer& adversary_optimizer,
                                       std::size_t first_epoch) {
+  check_first_unit("adversary pretraining", "epoch", first_epoch, options.epochs, "epochs");
   const nn::Dataset train = adversary_samples(all_train);
   validate(options, train, "adversary pretraining");
 
@@ -222,6 +269,11 @@ std::vector<IterationRecord> PivotTrainer::train_alternating(const nn::Dataset& 
                                                              nn::Optimizer& adversary_optimizer,
                                                              std::size_t first_iteration) {
   validate(options, train);
+  check_first_unit("adversarial training", "iteration", first_iteration, options.iterations, "T");
+  if (validation.size() == 0) {
+    throw std::invalid_argument("adversarial training: the validation set is empty; pass at "
+                                "least one row to evaluate each iteration on");
+  }
   const nn::Dataset adversary_train = adversary_samples(train);
   if (options.batch_size > adversary_train.size()) {
     throw std::invalid_argument("adversarial training: batch size M (" +
@@ -285,6 +337,11 @@ std::vector<IterationRecord> PivotTrainer::train_simultaneous(const nn::Dataset&
                                                               nn::Optimizer& adversary_optimizer,
                                                               std::size_t first_iteration) {
   validate(options, train);
+  check_first_unit("simultaneous training", "iteration", first_iteration, options.iterations, "T");
+  if (validation.size() == 0) {
+    throw std::invalid_argument("simultaneous training: the validation set is empty; pass at "
+                                "least one row to evaluate each iteration on");
+  }
   autodiff::ParameterList parameters = classifier_.parameters();
   const autodiff::ParameterList adversary_parameters = adversary_.parameters();
   parameters.insert(parameters.end(), adversary_parameters.begin(), adversary_parameters.end());

@@ -83,17 +83,23 @@ class PivotTrainer {
   // restrict the adversary to one class. An empty function keeps every sample.
   void set_adversary_mask(std::function<double(double y)> mask) { mask_ = std::move(mask); }
 
-  // L_f, L_r and L_f - lambda L_r of the current players on `data`.
+  // L_f, L_r and L_f - lambda L_r of the current players on `data`. Throws
+  // std::invalid_argument for a negative or non-finite lambda, an empty
+  // dataset or weights that sum to 0.
   Losses evaluate(const nn::Dataset& data, double lambda);
 
   // Minimizes L_f over shuffled minibatches for epochs first_epoch ..
-  // options.epochs; first_epoch > 1 resumes a phase from a checkpoint.
+  // options.epochs; first_epoch > 1 resumes a phase from a checkpoint, and
+  // options.epochs + 1 runs nothing. Throws std::invalid_argument for 0
+  // epochs, a batch size of 0 or above the training set size, or a
+  // first_epoch of 0 or above options.epochs + 1.
   void pretrain_classifier(const nn::Dataset& train, const PretrainOptions& options,
                            nn::Optimizer& classifier_optimizer, std::size_t first_epoch = 1);
 
   // Minimizes L_r with the classifier fixed, for epochs first_epoch ..
   // options.epochs. With an adversary mask, r trains on the samples of
-  // non-zero mask only.
+  // non-zero mask only. Throws as pretrain_classifier does, and when the
+  // mask removes every training sample.
   void pretrain_adversary(const nn::Dataset& train, const PretrainOptions& options,
                           nn::Optimizer& adversary_optimizer, std::size_t first_epoch = 1);
 
@@ -102,9 +108,10 @@ class PivotTrainer {
   // fixed, each on a fresh random minibatch of M rows. With an adversary
   // mask, r's minibatches come from the samples of non-zero mask and L_r in
   // the classifier's objective counts those samples only. Runs iterations
-  // first_iteration .. T and returns their validation losses. Throws
-  // std::invalid_argument for lambda < 0, T, K or M of 0, or M larger than
-  // the training set.
+  // first_iteration .. T and returns their validation losses; T + 1 runs
+  // nothing. Throws std::invalid_argument for a negative or non-finite
+  // lambda, T, K or M of 0, M larger than the training set, a
+  // first_iteration of 0 or above T + 1, or an empty validation set.
   std::vector<IterationRecord> train_alternating(const nn::Dataset& train,
                                                  const nn::Dataset& validation,
                                                  const AdversarialOptions& options,
@@ -115,7 +122,8 @@ class PivotTrainer {
   // The simultaneous variant: the score passes through a gradient reversal
   // layer into the adversary, and one backward pass of L_f + L_r updates both
   // players on the same minibatch. Each of the T iterations takes K such
-  // joint steps, so r gets as many updates as in train_alternating.
+  // joint steps, so r gets as many updates as in train_alternating. Throws
+  // as train_alternating does.
   std::vector<IterationRecord> train_simultaneous(const nn::Dataset& train,
                                                   const nn::Dataset& validation,
                                                   const AdversarialOptions& options,

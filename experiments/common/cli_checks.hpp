@@ -4,10 +4,15 @@
 // CLI11's own NonNegativeNumber and PositiveNumber print the largest double
 // as the upper end of the range, which reads as noise.
 
+#include <algorithm>
 #include <cerrno>
+#include <charconv>
 #include <cmath>
+#include <cstdint>
 #include <cstdlib>
+#include <limits>
 #include <string>
+#include <system_error>
 
 #include <CLI/CLI.hpp>
 
@@ -44,6 +49,77 @@ inline CLI::Validator non_negative_number() {
         return "";
       },
       "NONNEGATIVE");
+}
+
+// Accepts whole numbers from `minimum` to `maximum` written in decimal
+// digits. A leading '-' is read only to name a negative value in the message.
+// Register it with transform(), not check(), because it rewrites the text
+// without leading zeros. CLI11 2.1 converts with strtoull in base 0, which
+// reads "010" as octal 8, takes "-1" as 2^64 - 1 and clamps values beyond 64
+// bits to 2^64 - 1.
+inline CLI::Validator unsigned_integer(
+    std::uint64_t minimum, std::uint64_t maximum = std::numeric_limits<std::uint64_t>::max()) {
+  const bool unbounded = maximum == std::numeric_limits<std::uint64_t>::max();
+  const std::string range = "from " + std::to_string(minimum) + " to " + std::to_string(maximum);
+  auto below_minimum = [=](const std::string& text) -> std::string {
+    if (minimum == 0) return "must be 0 or greater, got " + text;
+    if (minimum == 1 && unbounded) return "must be greater than 0, got " + text;
+    return "must be " + range + ", got " + text;
+  };
+  std::string description;
+  if (minimum == 1 && unbounded) {
+    description = "POSITIVE";
+  } else if (minimum > 0 || !unbounded) {
+    description = "in [" + std::to_string(minimum) + ", " + std::to_string(maximum) + "]";
+  }
+
+  return CLI::Validator(
+      [=](std::string& text) -> std::string {
+        const bool negative = !text.empty() && text.front() == '-';
+        const std::string digits = negative ? text.substr(1) : text;
+        const bool decimal =
+            !digits.empty() &&
+            std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; });
+        if (!decimal) return "'" + text + "' is not a whole number in decimal digits";
+
+        std::uint64_t value = 0;
+        const auto [end, error] =
+            std::from_chars(digits.data(), digits.data() + digits.size(), value);
+        if (negative && (error == std::errc::result_out_of_range || value != 0)) {
+          return below_minimum(text);
+        }
+        if (error == std::errc::result_out_of_range || value > maximum) {
+          return unbounded ? "must be at most " + std::to_string(maximum) + ", got " + text
+                           : "must be " + range + ", got " + text;
+        }
+        if (value < minimum) return below_minimum(text);
+        text = std::to_string(value);
+        return "";
+      },
+      description);
+}
+
+// Accepts whole numbers from 0 to 2^64 - 1; see unsigned_integer.
+inline CLI::Validator non_negative_integer() { return unsigned_integer(0); }
+
+// Accepts whole numbers from 1 to 2^64 - 1; see unsigned_integer.
+inline CLI::Validator positive_integer() { return unsigned_integer(1); }
+
+// Returns the message of a failed parse. CLI11 2.1 reports an option of one
+// value that was given twice as "<name>: At Most 1 required but received 2",
+// and for that case this returns "<name> was given 2 times; give it once".
+inline std::string describe_parse_error(const CLI::App& app, const CLI::ParseError& error) {
+  if (dynamic_cast<const CLI::ArgumentMismatch*>(&error) != nullptr) {
+    for (const CLI::Option* option : app.get_options()) {
+      const bool single = option->get_items_expected_max() <= 1 &&
+                          option->get_multi_option_policy() == CLI::MultiOptionPolicy::Throw;
+      if (single && option->count() > 1) {
+        return option->get_name() + " was given " + std::to_string(option->count()) +
+               " times; give it once";
+      }
+    }
+  }
+  return error.what();
 }
 
 }  // namespace experiments

@@ -104,25 +104,25 @@ void add_options(CLI::App& app, Config& config) {
       ->check(CLI::IsMember({"quick", "paper"}))
       ->capture_default_str();
   app.add_option("--train-samples", config.train_samples, "training jets (default: preset)")
-      ->check(experiments::positive_number());
+      ->transform(experiments::positive_integer());
   app.add_option("--validation-samples", config.validation_samples,
                  "validation jets, evaluated after every iteration (default: preset)")
-      ->check(experiments::positive_number());
+      ->transform(experiments::positive_integer());
   app.add_option("--test-samples", config.test_samples,
                  "independent test jets for the AMS (default: preset)")
-      ->check(experiments::positive_number());
+      ->transform(experiments::positive_integer());
   app.add_option("--iterations", s.iterations,
                  "adversarial iterations T; each trains r for one epoch over Y = 0 "
                  "(default: preset)")
-      ->check(experiments::positive_number());
+      ->transform(experiments::positive_integer());
   app.add_option("--pretrain-classifier-epochs", s.pretrain_classifier_epochs,
                  "epochs of Adam pretraining of f (default: preset)")
-      ->check(experiments::positive_number());
+      ->transform(experiments::positive_integer());
   app.add_option("--pretrain-adversary-epochs", s.pretrain_adversary_epochs,
                  "epochs of SGD pretraining of r on Y = 0 (default: preset)")
-      ->check(experiments::positive_number());
+      ->transform(experiments::positive_integer());
   app.add_option("--hidden-units", s.hidden_units, "width of the 3 hidden layers of f and r")
-      ->check(experiments::positive_number())
+      ->transform(experiments::positive_integer())
       ->capture_default_str();
   app.add_option("--learning-rate", s.learning_rate, "SGD learning rate of the adversarial phase")
       ->check(experiments::positive_number())
@@ -132,15 +132,16 @@ void add_options(CLI::App& app, Config& config) {
       ->check(experiments::positive_number())
       ->capture_default_str();
   app.add_option("--batch-size", s.batch_size, "minibatch size M of the adversarial phase")
-      ->check(experiments::positive_number())
+      ->transform(experiments::positive_integer())
       ->capture_default_str();
   app.add_option("--seeds", config.seeds, "training seeds per lambda (1, 2, ..., N)")
-      ->check(experiments::positive_number())
+      ->transform(experiments::positive_integer())
       ->capture_default_str();
   app.add_option("--jobs", config.jobs, "runs trained at the same time, one thread each")
-      ->check(CLI::Range(1, 64))
+      ->transform(experiments::unsigned_integer(1, 64))
       ->capture_default_str();
   app.add_option("--data-seed", config.data_seed, "seed of the jet simulation and of the split")
+      ->transform(experiments::non_negative_integer())
       ->capture_default_str();
   app.add_option("--cache", config.cache, "folder of cached simulated data sets")
       ->capture_default_str();
@@ -300,6 +301,11 @@ int run(const Config& config, experiments::ResultFolder& folder) {
       runs.push_back({{"seed", s + 1},
                       {"peak_ams", result.peak.ams},
                       {"threshold", result.peak.threshold},
+                      // Expected events passing the peak's cut: the AMS is
+                      // ams(s, b, |b - b1|).
+                      {"s", result.curve.s[result.peak.index]},
+                      {"b", result.curve.b[result.peak.index]},
+                      {"b1", result.curve.b1[result.peak.index]},
                       {"auc", result.test_auc},
                       {"background_ks", result.background_ks},
                       {"L_f", result.last_validation.L_f},

@@ -11,14 +11,16 @@
 #include <exception>
 #include <fstream>
 #include <iostream>
-#include <limits>
 #include <memory>
+#include <new>
+#include <stdexcept>
 #include <string>
 
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
 #include "autodiff/ops/linalg.hpp"
+#include "experiments/common/cli_checks.hpp"
 #include "experiments/common/progress.hpp"
 #include "experiments/common/result_folder.hpp"
 #include "experiments/toy/toy_config.hpp"
@@ -45,6 +47,20 @@ std::size_t phase_rank(const std::string& phase) {
     if (phase == phase_order[k]) return k;
   }
   throw std::runtime_error("the checkpoint names an unknown phase '" + phase + "'");
+}
+
+// Returns allocate(), or throws std::runtime_error naming the option and the
+// value that sized the allocation when it does not fit in memory.
+// NOTE: an allocation that Linux overcommits succeeds, and writing it can
+// then exhaust memory, which ends the process instead of throwing.
+template <typename Allocate>
+auto allocate_for_option(const char* option, std::size_t value, Allocate&& allocate) {
+  try {
+    return allocate();
+  } catch (const std::bad_alloc& error) {
+    throw std::runtime_error(std::string(option) + " " + std::to_string(value) +
+                             ": out of memory (" + error.what() + "); lower " + option);
+  }
 }
 
 std::filesystem::path checkpoint_folder(const toy::Config& config) {
@@ -87,12 +103,17 @@ int run(const toy::Config& config, experiments::ResultFolder& folder, bool resum
   // A resumed run draws the same data from the seed, then restores the
   // generator's state from the checkpoint.
   experiments::Stopwatch phase_time;
-  const nn::Dataset data = toy::generate(config.samples, rng);
-  const auto [train, validation] = nn::split_train_validation(data, config.validation_samples, rng);
+  const nn::Dataset data = allocate_for_option("--samples", config.samples,
+                                               [&] { return toy::generate(config.samples, rng); });
+  const auto [train, validation] = allocate_for_option("--samples", config.samples, [&] {
+    return nn::split_train_validation(data, config.validation_samples, rng);
+  });
   toy::NuisanceSamples nuisance_samples;
   for (const double z : {-1.0, 0.0, 1.0}) {
     nuisance_samples.z_values.push_back(z);
-    nuisance_samples.datasets.push_back(toy::generate_at(config.density_samples, z, rng));
+    nuisance_samples.datasets.push_back(
+        allocate_for_option("--density-samples", config.density_samples,
+                            [&] { return toy::generate_at(config.density_samples, z, rng); }));
   }
   seconds["data"] = phase_time.seconds();
 
@@ -102,7 +123,9 @@ int run(const toy::Config& config, experiments::ResultFolder& folder, bool resum
       nn::ActivationKind::identity, rng, "classifier"));
   pivot::MixtureDensityOptions adversary_options;
   adversary_options.components = config.components;
-  pivot::MixtureDensityAdversary adversary(adversary_options, rng);
+  pivot::MixtureDensityAdversary adversary =
+      allocate_for_option("--components", config.components,
+                          [&] { return pivot::MixtureDensityAdversary(adversary_options, rng); });
   std::printf("toy: classifier %s\ntoy: adversary %s\n", classifier.describe().c_str(),
               adversary.describe().c_str());
 
@@ -133,10 +156,13 @@ int run(const toy::Config& config, experiments::ResultFolder& folder, bool resum
     std::printf("toy: resuming '%s' after %zu finished units\n", position.phase.c_str(),
                 position.completed);
   }
+  // Returns the first unit to run of a phase of `total` units. That is 1 in
+  // a fresh run and the unit after the checkpoint in the phase it was taken
+  // in. Phases that finished before the checkpoint get total + 1, none left.
   const std::size_t resume_rank = phase_rank(position.phase);
-  auto first_unit = [&](const char* phase) -> std::size_t {
+  auto first_unit = [&](const char* phase, std::size_t total) -> std::size_t {
     const std::size_t rank = phase_rank(phase);
-    if (rank < resume_rank) return std::numeric_limits<std::size_t>::max();  // already done
+    if (rank < resume_rank) return total + 1;
     return rank == resume_rank ? position.completed + 1 : 1;
   };
 
@@ -160,15 +186,16 @@ int run(const toy::Config& config, experiments::ResultFolder& folder, bool resum
   });
 
   phase_time.restart();
-  trainer.pretrain_classifier(train, {config.pretrain_classifier_epochs, config.pretrain_batch_size},
-                              classifier_pretraining, first_unit("pretrain classifier"));
+  trainer.pretrain_classifier(
+      train, {config.pretrain_classifier_epochs, config.pretrain_batch_size},
+      classifier_pretraining, first_unit("pretrain classifier", config.pretrain_classifier_epochs));
   seconds["pretrain_classifier"] = phase_time.seconds();
 
   phase_time.restart();
-  const std::size_t first_adversary_epoch = first_unit("pretrain adversary");
   trainer.pretrain_adversary(train, {config.pretrain_adversary_epochs, config.pretrain_batch_size},
-                             adversary_pretraining, first_adversary_epoch);
-  if (first_adversary_epoch != std::numeric_limits<std::size_t>::max()) {
+                             adversary_pretraining,
+                             first_unit("pretrain adversary", config.pretrain_adversary_epochs));
+  if (phase_rank("pretrain adversary") >= resume_rank) {
     plain_classifier.take(classifier.parameters());
     pretrained_adversary.take(adversary.parameters());
   }
@@ -192,10 +219,11 @@ int run(const toy::Config& config, experiments::ResultFolder& folder, bool resum
                                               config.adversary_steps, config.batch_size};
   if (config.variant == "alternating") {
     trainer.train_alternating(train, validation, adversarial, classifier_adversarial,
-                              adversary_adversarial, first_unit("adversarial"));
+                              adversary_adversarial, first_unit("adversarial", config.iterations));
   } else {
     trainer.train_simultaneous(train, validation, adversarial, classifier_adversarial,
-                               adversary_adversarial, first_unit("simultaneous"));
+                               adversary_adversarial,
+                               first_unit("simultaneous", config.iterations));
   }
   seconds["adversarial"] = phase_time.seconds();
 
@@ -266,7 +294,8 @@ int main(int argc, char** argv) {
     std::cout << app.help();
     return 0;
   } catch (const CLI::ParseError& error) {
-    std::fprintf(stderr, "toy: error: %s; see --help\n", error.what());
+    std::fprintf(stderr, "toy: error: %s; see --help\n",
+                 experiments::describe_parse_error(app, error).c_str());
     return 2;
   }
 
@@ -304,7 +333,14 @@ int main(int argc, char** argv) {
   try {
     return run(config, *folder, resuming);
   } catch (const std::exception& error) {
-    std::fprintf(stderr, "toy: run failed: %s\n", error.what());
+    // allocate_for_option names the option for the data sets; a later
+    // allocation failure, on the validation set for instance, names none.
+    const std::string message =
+        dynamic_cast<const std::bad_alloc*>(&error) != nullptr
+            ? "out of memory (" + std::string(error.what()) +
+                  "); lower --samples, --validation-samples or --density-samples"
+            : error.what();
+    std::fprintf(stderr, "toy: run failed: %s\n", message.c_str());
     if (config.checkpoint_every > 0) {
       std::fprintf(stderr, "toy: the last checkpoint stays in %s\n",
                    checkpoint_folder(config).string().c_str());

@@ -32,50 +32,50 @@ void add_options(CLI::App& app, Config& config) {
       ->check(experiments::non_negative_number())
       ->capture_default_str();
   app.add_option("--iterations", config.iterations, "adversarial iterations T")
-      ->check(experiments::positive_number())
+      ->transform(experiments::positive_integer())
       ->capture_default_str();
   app.add_option("--adversary-steps", config.adversary_steps,
                  "adversary steps K per classifier step")
-      ->check(experiments::positive_number())
+      ->transform(experiments::positive_integer())
       ->capture_default_str();
   app.add_option("--batch-size", config.batch_size, "minibatch size M of the adversarial phase, "
                  "in samples")
-      ->check(experiments::positive_number())
+      ->transform(experiments::positive_integer())
       ->capture_default_str();
   app.add_option("--pretrain-classifier-epochs", config.pretrain_classifier_epochs,
                  "epochs of classifier pretraining")
-      ->check(experiments::positive_number())
+      ->transform(experiments::positive_integer())
       ->capture_default_str();
   app.add_option("--pretrain-adversary-epochs", config.pretrain_adversary_epochs,
                  "epochs of adversary pretraining")
-      ->check(experiments::positive_number())
+      ->transform(experiments::positive_integer())
       ->capture_default_str();
   app.add_option("--pretrain-batch-size", config.pretrain_batch_size,
                  "minibatch size of both pretraining phases, in samples")
-      ->check(experiments::positive_number())
+      ->transform(experiments::positive_integer())
       ->capture_default_str();
   app.add_option("--learning-rate", config.learning_rate,
                  "SGD learning rate of every phase (no momentum)")
       ->check(experiments::positive_number())
       ->capture_default_str();
   app.add_option("--samples", config.samples, "generated samples, training plus validation")
-      ->check(experiments::positive_number())
+      ->transform(experiments::positive_integer())
       ->capture_default_str();
   app.add_option("--validation-samples", config.validation_samples,
                  "samples held out for validation")
-      ->check(experiments::positive_number())
+      ->transform(experiments::positive_integer())
       ->capture_default_str();
   app.add_option("--density-samples", config.density_samples,
                  "samples per nuisance value Z = -1, 0, +1 for the score densities and KS")
-      ->check(experiments::positive_number())
+      ->transform(experiments::positive_integer())
       ->capture_default_str();
   app.add_option("--components", config.components,
                  "Gaussian components of the mixture density adversary")
-      ->check(experiments::positive_number())
+      ->transform(experiments::positive_integer())
       ->capture_default_str();
   app.add_option("--grid-points", config.grid_points,
                  "decision surface grid points per axis")
-      ->check(CLI::Range(2, 2001))
+      ->transform(experiments::unsigned_integer(2, 2001))
       ->capture_default_str();
   app.add_option("--variant", config.variant,
                  "adversarial algorithm: alternating (K adversary steps, then one classifier "
@@ -83,6 +83,7 @@ void add_options(CLI::App& app, Config& config) {
       ->check(CLI::IsMember({"alternating", "simultaneous"}))
       ->capture_default_str();
   app.add_option("--seed", config.seed, "seed of the run's random generator")
+      ->transform(experiments::non_negative_integer())
       ->capture_default_str();
   app.add_option("--out", config.out, "output folder, created by the run")->capture_default_str();
   app.add_flag("--overwrite", config.overwrite,
@@ -90,6 +91,7 @@ void add_options(CLI::App& app, Config& config) {
   app.add_option("--checkpoint-every", config.checkpoint_every,
                  "save a checkpoint every N epochs or iterations into <out>.checkpoint "
                  "(0: never)")
+      ->transform(experiments::non_negative_integer())
       ->capture_default_str();
   app.add_option("--resume", config.resume,
                  "continue the interrupted run whose checkpoint folder is DIR, with the "

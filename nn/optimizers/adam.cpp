@@ -1,9 +1,8 @@
 #include "nn/optimizers/adam.hpp"
 
+#include <array>
+#include <charconv>
 #include <cmath>
-#include <iomanip>
-#include <limits>
-#include <sstream>
 #include <stdexcept>
 #include <string>
 #include <utility>
@@ -13,10 +12,11 @@
 namespace nn {
 namespace {
 
+// Formats a double in the shortest form that reads back to the same value.
 std::string format_number(double value) {
-  std::ostringstream stream;
-  stream << std::setprecision(std::numeric_limits<double>::max_digits10) << value;
-  return stream.str();
+  std::array<char, 64> buffer{};
+  const auto result = std::to_chars(buffer.data(), buffer.data() + buffer.size(), value);
+  return std::string(buffer.data(), result.ptr);
 }
 
 void check_positive(const char* option, double value, const char* example) {

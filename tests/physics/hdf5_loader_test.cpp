@@ -14,6 +14,7 @@
 
 #include <fcntl.h>
 #include <hdf5.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "experiments/physics/data/hdf5_loader.hpp"
@@ -72,6 +73,44 @@ class TestFile {
     dataset(name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, dimensions, values);
   }
 
+  // Creates a chunked float64 dataset whose chunks HDF5 allocates only when
+  // they are written, and whose unwritten values are never filled in
+  // (H5D_FILL_TIME_NEVER), so that huge dimensions take no space. `filters`
+  // may add filters to the creation properties. Writes `first_rows`, a
+  // row-major block of whole rows, at the start of the dataset.
+  void chunked_doubles(const char* name, const std::vector<hsize_t>& dimensions,
+                       const std::vector<hsize_t>& chunk,
+                       const std::vector<double>& first_rows = {},
+                       void (*filters)(hid_t properties) = nullptr) {
+    const hid_t properties = H5Pcreate(H5P_DATASET_CREATE);
+    BOOST_TEST_REQUIRE(H5Pset_chunk(properties, static_cast<int>(chunk.size()), chunk.data()) >= 0);
+    BOOST_TEST_REQUIRE(H5Pset_fill_time(properties, H5D_FILL_TIME_NEVER) >= 0);
+    if (filters != nullptr) {
+      filters(properties);
+    }
+    const hid_t space =
+        H5Screate_simple(static_cast<int>(dimensions.size()), dimensions.data(), nullptr);
+    BOOST_TEST_REQUIRE(space >= 0);
+    const hid_t set =
+        H5Dcreate2(file_, name, H5T_IEEE_F64LE, space, H5P_DEFAULT, properties, H5P_DEFAULT);
+    BOOST_TEST_REQUIRE(set >= 0);
+
+    if (!first_rows.empty()) {
+      std::vector<hsize_t> block = dimensions;  // [rows written, the other dimensions]
+      block[0] = first_rows.size() / (dimensions.size() == 2 ? dimensions[1] : 1);
+      const std::vector<hsize_t> start(dimensions.size(), 0);
+      BOOST_TEST_REQUIRE(H5Sselect_hyperslab(space, H5S_SELECT_SET, start.data(), nullptr,
+                                             block.data(), nullptr) >= 0);
+      const hid_t memory = H5Screate_simple(static_cast<int>(block.size()), block.data(), nullptr);
+      BOOST_TEST_REQUIRE(
+          H5Dwrite(set, H5T_NATIVE_DOUBLE, memory, space, H5P_DEFAULT, first_rows.data()) >= 0);
+      H5Sclose(memory);
+    }
+    H5Dclose(set);
+    H5Sclose(space);
+    H5Pclose(properties);
+  }
+
   void group(const char* name) {
     const hid_t created = H5Gcreate2(file_, name, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
     BOOST_TEST_REQUIRE(created >= 0);
@@ -108,6 +147,24 @@ std::string load_error(const fs::path& path) {
 }
 
 const std::vector<double> six_features = {1, 2, 3, 4, 5, 6};
+
+// The bytes that HDF5 reports as stored for dataset `name` of the file.
+hsize_t stored_bytes(const fs::path& path, const char* name) {
+  const hid_t file = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
+  const hid_t set = H5Dopen2(file, name, H5P_DEFAULT);
+  const hsize_t bytes = H5Dget_storage_size(set);
+  H5Dclose(set);
+  H5Fclose(file);
+  return bytes;
+}
+
+void add_deflate(hid_t properties) {
+  BOOST_TEST_REQUIRE(H5Pset_shuffle(properties) >= 0);
+  BOOST_TEST_REQUIRE(H5Pset_deflate(properties, 9) >= 0);
+}
+
+// The n-bit filter, whose shrink factor max_data_bytes does not bound.
+void add_nbit(hid_t properties) { BOOST_TEST_REQUIRE(H5Pset_nbit(properties) >= 0); }
 
 }  // namespace
 
@@ -307,4 +364,161 @@ BOOST_AUTO_TEST_CASE(errors_print_nothing) {
   void* data = nullptr;
   H5Eget_auto2(H5E_DEFAULT, &handler, &data);
   BOOST_TEST(handler != nullptr);
+}
+
+// A header can claim more values than one array of doubles can address: the
+// byte size of [2^60, 1] exceeds PTRDIFF_MAX, and [2^62, 8] overflows
+// rows * columns in 64 bits.
+BOOST_AUTO_TEST_CASE(dimensions_beyond_one_array) {
+  const TemporaryFolder folder;
+  const hsize_t two_to_60 = hsize_t{1} << 60;
+  const hsize_t two_to_62 = hsize_t{1} << 62;
+  const fs::path too_many_rows = folder.path / "too_many_rows.h5";
+  const fs::path product_overflows = folder.path / "product_overflows.h5";
+  {
+    TestFile file(too_many_rows);
+    file.chunked_doubles("features", {two_to_60, 1}, {1024, 1});
+    file.chunked_doubles("targets", {two_to_60}, {1024});
+  }
+  {
+    TestFile file(product_overflows);
+    file.chunked_doubles("features", {two_to_62, 8}, {1024, 8});
+    file.chunked_doubles("targets", {two_to_62}, {1024});
+  }
+
+  check_contains(load_error(too_many_rows),
+                 {too_many_rows.string(), "dataset 'features' has shape [1152921504606846976, 1]",
+                  "more values than the maximum of 1152921504606846975 in one array of doubles",
+                  "the dimensions are damaged"});
+  check_contains(load_error(product_overflows),
+                 {"dataset 'features' has shape [4611686018427387904, 8]",
+                  "more values than the maximum of 1152921504606846975"});
+}
+
+// One row fewer than 2^60 passes the array limit and is then rejected
+// because the file stores none of its values.
+BOOST_AUTO_TEST_CASE(huge_unwritten_dataset) {
+  const TemporaryFolder folder;
+  const hsize_t rows = (hsize_t{1} << 60) - 1;
+  const fs::path path = folder.path / "unwritten.h5";
+  {
+    TestFile file(path);
+    file.chunked_doubles("features", {rows, 1}, {1024, 1});
+    file.chunked_doubles("targets", {rows}, {1024});
+  }
+
+  check_contains(
+      load_error(path),
+      {path.string(), "dataset 'features' has shape [1152921504606846975, 1]",
+       "1152921504606846975 elements of 8 bytes",
+       "but the file stores at most 0 bytes of data for it", "not every value was written"});
+}
+
+// An unfiltered dataset contains at most its stored bytes: here one chunk of
+// 10 rows of 2 doubles, 160 bytes, of a dataset of 1000 rows.
+BOOST_AUTO_TEST_CASE(partly_written_features) {
+  const TemporaryFolder folder;
+  const fs::path path = folder.path / "partly_written.h5";
+  {
+    TestFile file(path);
+    file.chunked_doubles("features", {1000, 2}, {10, 2}, std::vector<double>(20, 1.0));
+    file.chunked_doubles("targets", {1000}, {1000}, std::vector<double>(1000, 0.0));
+  }
+  BOOST_TEST_REQUIRE(stored_bytes(path, "features") == 160U);
+
+  check_contains(load_error(path),
+                 {"dataset 'features' has shape [1000, 2]", "2000 elements of 8 bytes",
+                  "the file stores at most 160 bytes of data for it"});
+}
+
+// The targets are checked in the same way as the features.
+BOOST_AUTO_TEST_CASE(unwritten_targets) {
+  const TemporaryFolder folder;
+  const fs::path path = folder.path / "unwritten_targets.h5";
+  {
+    TestFile file(path);
+    file.doubles("features", {3, 2}, six_features);
+    file.chunked_doubles("targets", {3}, {3});
+  }
+  check_contains(load_error(path), {"dataset 'targets' has shape [3]", "3 elements of 8 bytes",
+                                    "the file stores at most 0 bytes of data for it"});
+}
+
+// Deflate shrinks data at most 1032:1, so a compressed dataset may contain
+// up to 1032 times its stored bytes. Zeros, the most compressible values,
+// must still load.
+BOOST_AUTO_TEST_CASE(compressed_zeros_load) {
+  const TemporaryFolder folder;
+  const fs::path path = folder.path / "zeros.h5";
+  {
+    TestFile file(path);
+    file.chunked_doubles("features", {4000, 3}, {4000, 3}, std::vector<double>(12000, 0.0),
+                         add_deflate);
+    file.chunked_doubles("targets", {4000}, {4000}, std::vector<double>(4000, 1.0), add_deflate);
+  }
+  // The premise of the test: deflate shrinks the 96000 bytes of zeros by more
+  // than 100:1, which a bound without the compression ratio would reject.
+  BOOST_TEST_REQUIRE(stored_bytes(path, "features") * 100 < 96000U);
+
+  const physics::JetArrays arrays = physics::load_jet_hdf5(path);
+  BOOST_TEST(arrays.features.shape(0) == 4000U);
+  BOOST_TEST(arrays.features(3999, 2) == 0.0);
+  BOOST_TEST(arrays.targets(3999, 0) == 1.0);
+}
+
+// A compressed dataset of 2^30 rows of which one chunk is written: its
+// stored bytes times 1032 are far below the 2^35 bytes it claims.
+BOOST_AUTO_TEST_CASE(compressed_dataset_beyond_ratio) {
+  const TemporaryFolder folder;
+  const fs::path path = folder.path / "compressed.h5";
+  const hsize_t rows = hsize_t{1} << 30;
+  {
+    TestFile file(path);
+    file.chunked_doubles("features", {rows, 4}, {1024, 4}, std::vector<double>(4096, 0.5),
+                         add_deflate);
+    file.chunked_doubles("targets", {rows}, {1024}, std::vector<double>(1024, 0.0), add_deflate);
+  }
+  const hsize_t stored = stored_bytes(path, "features");
+  BOOST_TEST_REQUIRE(stored > 0U);
+
+  check_contains(
+      load_error(path),
+      {"dataset 'features' has shape [1073741824, 4]", "4294967296 elements of 8 bytes",
+       "the file stores at most " + std::to_string(stored * 1032) + " bytes of data for it"});
+}
+
+// With a filter whose shrink factor has no bound, the loader allocates, and
+// a failed allocation must become std::runtime_error. The address space
+// limit makes the 64 TiB request fail even where the kernel overcommits.
+BOOST_AUTO_TEST_CASE(allocation_failure) {
+#if defined(__SANITIZE_ADDRESS__)
+  // AddressSanitizer reserves terabytes of shadow memory and aborts on
+  // oversized requests, so the test cannot run under it.
+  BOOST_TEST_MESSAGE("skipped under AddressSanitizer");
+#else
+  const TemporaryFolder folder;
+  const fs::path path = folder.path / "nbit.h5";
+  const hsize_t rows = hsize_t{1} << 40;
+  {
+    TestFile file(path);
+    file.chunked_doubles("features", {rows, 8}, {1024, 8}, {}, add_nbit);
+    file.chunked_doubles("targets", {rows}, {1024}, {}, add_nbit);
+  }
+
+  rlimit saved{};
+  BOOST_TEST_REQUIRE(::getrlimit(RLIMIT_AS, &saved) == 0);
+  rlimit limited = saved;
+  limited.rlim_cur = rlim_t{16} << 30;  // 16 GiB, far below the request
+  if (saved.rlim_cur != RLIM_INFINITY && saved.rlim_cur < limited.rlim_cur) {
+    limited.rlim_cur = saved.rlim_cur;
+  }
+  BOOST_TEST_REQUIRE(::setrlimit(RLIMIT_AS, &limited) == 0);
+  const std::string message = load_error(path);
+  BOOST_TEST_REQUIRE(::setrlimit(RLIMIT_AS, &saved) == 0);
+
+  check_contains(
+      message,
+      {path.string(), "datasets 'features' [1099511627776, 8] and 'targets' [1099511627776]",
+       "need 79164837199872 bytes of memory as doubles", "could not be allocated"});
+#endif
 }

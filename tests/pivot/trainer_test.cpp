@@ -4,7 +4,9 @@
 #include <cmath>
 #include <limits>
 #include <numeric>
+#include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "autodiff/ops/arithmetic.hpp"
 #include "autodiff/ops/elementwise.hpp"
@@ -56,6 +58,10 @@ std::vector<Matrix> copy_values(const autodiff::ParameterList& parameters) {
     values.push_back(parameter->value);
   }
   return values;
+}
+
+bool contains(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
 }
 
 bool values_equal(const autodiff::ParameterList& parameters, const std::vector<Matrix>& values) {
@@ -162,6 +168,170 @@ BOOST_AUTO_TEST_CASE(adversarial_options_validated) {
                     std::invalid_argument);
 }
 
+// The message of the std::invalid_argument that `call` throws, or a marker
+// that no check on the message can match when it throws nothing.
+template <typename Call>
+std::string invalid_argument_message(const Call& call) {
+  try {
+    call();
+  } catch (const std::invalid_argument& error) {
+    return error.what();
+  }
+  return "<no std::invalid_argument thrown>";
+}
+
+BOOST_AUTO_TEST_CASE(lambda_message_shortest_form) {
+  nn::Rng rng(5);
+  const nn::Dataset train = make_data(64, rng);
+  pivot::Classifier classifier = make_classifier(rng);
+  pivot::MixtureDensityAdversary adversary(small_mixture(), rng);
+  pivot::PivotTrainer trainer(classifier, adversary, rng);
+  nn::Sgd classifier_optimizer(classifier.parameters());
+  nn::Sgd adversary_optimizer(adversary.parameters());
+
+  const std::string minus_one = invalid_argument_message([&] {
+    trainer.train_alternating(train, train, {-1.0, 1, 1, 16}, classifier_optimizer,
+                              adversary_optimizer);
+  });
+  BOOST_TEST(minus_one ==
+             "adversarial training: lambda must be finite and >= 0, got -1; pass 0 to ignore the "
+             "adversary or a weight such as 10");
+  const std::string minus_tenth = invalid_argument_message([&] {
+    trainer.train_simultaneous(train, train, {-0.1, 1, 1, 16}, classifier_optimizer,
+                               adversary_optimizer);
+  });
+  BOOST_TEST(
+      contains(minus_tenth, "adversarial training: lambda must be finite and >= 0, got -0.1;"),
+      minus_tenth);
+}
+
+// first_iteration and first_epoch run from 1 (a fresh phase) to T + 1 or
+// epochs + 1 (a phase resumed after its last unit, which runs nothing).
+BOOST_AUTO_TEST_CASE(first_unit_range) {
+  nn::Rng rng(13);
+  const nn::Dataset train = make_data(64, rng);
+  pivot::Classifier classifier = make_classifier(rng);
+  pivot::MixtureDensityAdversary adversary(small_mixture(), rng);
+  pivot::PivotTrainer trainer(classifier, adversary, rng);
+  CountingSgd classifier_optimizer(classifier.parameters(), {0.01});
+  CountingSgd adversary_optimizer(adversary.parameters(), {0.01});
+  const pivot::AdversarialOptions adversarial{1.0, 2, 1, 16};
+  const pivot::PretrainOptions pretraining{2, 16};
+
+  for (const std::size_t first : {std::size_t{0}, std::size_t{4}}) {
+    BOOST_TEST_CONTEXT("first unit " << first) {
+      const std::string iteration_error = "first_iteration is " + std::to_string(first) +
+                                          ", but it must be from 1 to T + 1 with T = 2";
+      const std::string epoch_error = "first_epoch is " + std::to_string(first) +
+                                      ", but it must be from 1 to epochs + 1 with epochs = 2";
+      const std::string alternating = invalid_argument_message([&] {
+        trainer.train_alternating(train, train, adversarial, classifier_optimizer,
+                                  adversary_optimizer, first);
+      });
+      BOOST_TEST(alternating == "adversarial training: " + iteration_error +
+                                    "; pass 1 to start the phase, or the iteration after the "
+                                    "last finished one to resume it");
+      const std::string simultaneous = invalid_argument_message([&] {
+        trainer.train_simultaneous(train, train, adversarial, classifier_optimizer,
+                                   adversary_optimizer, first);
+      });
+      BOOST_TEST(contains(simultaneous, "simultaneous training: " + iteration_error), simultaneous);
+      const std::string classifier_pretraining = invalid_argument_message(
+          [&] { trainer.pretrain_classifier(train, pretraining, classifier_optimizer, first); });
+      BOOST_TEST(contains(classifier_pretraining, "classifier pretraining: " + epoch_error),
+                 classifier_pretraining);
+      const std::string adversary_pretraining = invalid_argument_message(
+          [&] { trainer.pretrain_adversary(train, pretraining, adversary_optimizer, first); });
+      BOOST_TEST(contains(adversary_pretraining, "adversary pretraining: " + epoch_error),
+                 adversary_pretraining);
+    }
+  }
+  BOOST_TEST(classifier_optimizer.steps == 0U);
+  BOOST_TEST(adversary_optimizer.steps == 0U);
+
+  // One past the last unit is a finished phase: no steps and no records.
+  BOOST_TEST(trainer
+                 .train_alternating(train, train, adversarial, classifier_optimizer,
+                                    adversary_optimizer, 3)
+                 .empty());
+  BOOST_TEST(trainer
+                 .train_simultaneous(train, train, adversarial, classifier_optimizer,
+                                     adversary_optimizer, 3)
+                 .empty());
+  trainer.pretrain_classifier(train, pretraining, classifier_optimizer, 3);
+  trainer.pretrain_adversary(train, pretraining, adversary_optimizer, 3);
+  BOOST_TEST(classifier_optimizer.steps == 0U);
+  BOOST_TEST(adversary_optimizer.steps == 0U);
+
+  // The last unit itself still runs: one iteration of one adversary step.
+  const auto history = trainer.train_alternating(train, train, adversarial, classifier_optimizer,
+                                                 adversary_optimizer, 2);
+  BOOST_TEST_REQUIRE(history.size() == 1U);
+  BOOST_TEST(history[0].iteration == 2U);
+  BOOST_TEST(classifier_optimizer.steps == 1U);
+  BOOST_TEST(adversary_optimizer.steps == 1U);
+}
+
+BOOST_AUTO_TEST_CASE(empty_validation_set_rejected) {
+  nn::Rng rng(14);
+  const nn::Dataset train = make_data(64, rng);
+  const nn::Dataset empty = train.rows(std::vector<std::size_t>{});
+  pivot::Classifier classifier = make_classifier(rng);
+  pivot::MixtureDensityAdversary adversary(small_mixture(), rng);
+  pivot::PivotTrainer trainer(classifier, adversary, rng);
+  CountingSgd classifier_optimizer(classifier.parameters(), {0.01});
+  CountingSgd adversary_optimizer(adversary.parameters(), {0.01});
+
+  const std::string alternating = invalid_argument_message([&] {
+    trainer.train_alternating(train, empty, {1.0, 2, 1, 16}, classifier_optimizer,
+                              adversary_optimizer);
+  });
+  BOOST_TEST(contains(alternating, "adversarial training: the validation set is empty"),
+             alternating);
+  const std::string simultaneous = invalid_argument_message([&] {
+    trainer.train_simultaneous(train, empty, {1.0, 2, 1, 16}, classifier_optimizer,
+                               adversary_optimizer);
+  });
+  BOOST_TEST(contains(simultaneous, "simultaneous training: the validation set is empty"),
+             simultaneous);
+  // The check comes before any training step.
+  BOOST_TEST(classifier_optimizer.steps == 0U);
+  BOOST_TEST(adversary_optimizer.steps == 0U);
+}
+
+BOOST_AUTO_TEST_CASE(evaluate_rejects_bad_arguments) {
+  nn::Rng rng(15);
+  const nn::Dataset data = make_data(32, rng);
+  pivot::Classifier classifier = make_classifier(rng);
+  pivot::MixtureDensityAdversary adversary(small_mixture(), rng);
+  pivot::PivotTrainer trainer(classifier, adversary, rng);
+
+  const std::string nan_lambda = invalid_argument_message(
+      [&] { trainer.evaluate(data, std::numeric_limits<double>::quiet_NaN()); });
+  BOOST_TEST(contains(nan_lambda, "evaluate: lambda must be finite and >= 0, got nan"), nan_lambda);
+  const std::string negative_lambda =
+      invalid_argument_message([&] { trainer.evaluate(data, -2.5); });
+  BOOST_TEST(contains(negative_lambda, "got -2.5;"), negative_lambda);
+  const std::string infinite_lambda = invalid_argument_message(
+      [&] { trainer.evaluate(data, std::numeric_limits<double>::infinity()); });
+  BOOST_TEST(contains(infinite_lambda, "got inf;"), infinite_lambda);
+
+  const nn::Dataset empty = data.rows(std::vector<std::size_t>{});
+  const std::string no_rows = invalid_argument_message([&] { trainer.evaluate(empty, 1.0); });
+  BOOST_TEST(contains(no_rows, "evaluate: the dataset is empty"), no_rows);
+
+  nn::Dataset unweighted = data;
+  unweighted.weights.fill(0.0);
+  const std::string zero_weights =
+      invalid_argument_message([&] { trainer.evaluate(unweighted, 1.0); });
+  BOOST_TEST(contains(zero_weights, "evaluate: the weights of the 32 rows sum to 0"), zero_weights);
+
+  // Valid arguments give finite losses.
+  const pivot::Losses losses = trainer.evaluate(data, 0.0);
+  BOOST_TEST(std::isfinite(losses.L_f));
+  BOOST_TEST(std::isfinite(losses.value));
+}
+
 BOOST_AUTO_TEST_CASE(non_finite_loss_stops_training) {
   nn::Rng rng(6);
   const nn::Dataset train = make_data(64, rng);
@@ -256,6 +426,30 @@ BOOST_AUTO_TEST_CASE(evaluate_chunks_match_whole_set) {
   BOOST_TEST(chunked.L_f == L_f, boost::test_tools::tolerance(1e-12));
   BOOST_TEST(chunked.L_r == L_r, boost::test_tools::tolerance(1e-12));
   BOOST_TEST(chunked.value == L_f - 2.0 * L_r, boost::test_tools::tolerance(1e-12));
+}
+
+// A whole chunk of weight 0 (the first 8192 rows here) must be skipped, not
+// passed to the weighted losses, which reject a total weight of 0.
+BOOST_AUTO_TEST_CASE(evaluate_skips_zero_weight_chunk) {
+  nn::Rng rng(10);
+  nn::Dataset data = make_data(9000, rng);
+  for (std::size_t i = 0; i < 8192; ++i) {
+    data.weights(i, 0) = 0.0;
+  }
+  pivot::Classifier classifier = make_classifier(rng);
+  pivot::MixtureDensityAdversary adversary(small_mixture(), rng);
+  pivot::PivotTrainer trainer(classifier, adversary, rng);
+
+  const pivot::Losses chunked = trainer.evaluate(data, 1.0);
+
+  std::vector<std::size_t> weighted(data.size() - 8192);
+  std::iota(weighted.begin(), weighted.end(), std::size_t{8192});
+  const nn::Dataset rest = data.rows(weighted);
+  autodiff::Tape tape;
+  const Variable logits = classifier.logits(tape.constant(rest.X));
+  const double L_f = nn::binary_cross_entropy_with_logits(logits, rest.y, &rest.weights)
+                         .value()(0, 0);
+  BOOST_TEST(chunked.L_f == L_f, boost::test_tools::tolerance(1e-12));
 }
 
 BOOST_AUTO_TEST_CASE(adversary_mask_restricts_loss) {

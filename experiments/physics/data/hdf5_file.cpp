@@ -1,5 +1,7 @@
 #include "experiments/physics/data/hdf5_file.hpp"
 
+#include <cstdint>
+#include <limits>
 #include <stdexcept>
 #include <system_error>
 
@@ -120,6 +122,7 @@ DatasetShape shape_of(const Handle& dataset, const std::string& name,
 
   DatasetShape shape;
   shape.type_class = H5Tget_class(type.get());
+  shape.element_size = H5Tget_size(type.get());
   const int rank = H5Sget_simple_extent_ndims(space.get());
   if (rank < 0) {
     throw failure(path, "reading the rank of dataset '" + name + "'");
@@ -131,14 +134,74 @@ DatasetShape shape_of(const Handle& dataset, const std::string& name,
   return shape;
 }
 
-std::vector<double> read_doubles(const Handle& dataset, std::size_t count, const std::string& name,
-                                 const std::filesystem::path& path) {
+std::optional<hsize_t> max_data_bytes(const Handle& dataset, const std::string& name,
+                                      const std::filesystem::path& path) {
   const ErrorPrintingOff quiet;
-  std::vector<double> values(count);
+
+  const Handle properties(H5Dget_create_plist(dataset.get()), H5Pclose);
+  if (!properties.valid()) {
+    throw failure(path, "reading the storage properties of dataset '" + name + "'");
+  }
+  const H5D_layout_t layout = H5Pget_layout(properties.get());
+  if (layout < 0) {
+    throw failure(path, "reading the storage layout of dataset '" + name + "'");
+  }
+  if (layout == H5D_VIRTUAL || H5Pget_external_count(properties.get()) != 0) {
+    return std::nullopt;  // the data lives in other files
+  }
+
+  // The largest factor by which the filters can shrink the data.
+  constexpr hsize_t deflate_max_ratio = 1032;
+  hsize_t ratio = 1;
+  const int filters = H5Pget_nfilters(properties.get());
+  if (filters < 0) {
+    throw failure(path, "reading the filters of dataset '" + name + "'");
+  }
+  for (int index = 0; index < filters; ++index) {
+    unsigned flags = 0;
+    std::size_t parameter_count = 0;
+    const H5Z_filter_t filter =
+        H5Pget_filter2(properties.get(), static_cast<unsigned>(index), &flags, &parameter_count,
+                       nullptr, 0, nullptr, nullptr);
+    if (filter == H5Z_FILTER_SHUFFLE || filter == H5Z_FILTER_FLETCHER32) {
+      continue;
+    }
+    if (filter != H5Z_FILTER_DEFLATE) {
+      return std::nullopt;
+    }
+    // Deflate applied twice can shrink by up to 1032^2, and the product
+    // saturates instead of overflowing.
+    const hsize_t limit = std::numeric_limits<hsize_t>::max();
+    ratio = ratio > limit / deflate_max_ratio ? limit : ratio * deflate_max_ratio;
+  }
+
+  // H5Dget_storage_size also returns 0 when it fails, so a dataset whose
+  // storage cannot be read counts as storing nothing. It returns the size
+  // recorded in the file, which a damaged header can inflate, but no dataset
+  // stores more bytes than the whole file has.
+  hsize_t stored = H5Dget_storage_size(dataset.get());
+  std::error_code error;
+  const std::uintmax_t file_size = std::filesystem::file_size(path, error);
+  if (!error && file_size < stored) {
+    stored = static_cast<hsize_t>(file_size);
+  }
+  const hsize_t limit = std::numeric_limits<hsize_t>::max();
+  return stored != 0 && ratio > limit / stored ? limit : stored * ratio;
+}
+
+void read_doubles_into(const Handle& dataset, double* values, std::size_t count,
+                       const std::string& name, const std::filesystem::path& path) {
+  const ErrorPrintingOff quiet;
   if (count > 0 &&
-      H5Dread(dataset.get(), H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, values.data()) < 0) {
+      H5Dread(dataset.get(), H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, values) < 0) {
     throw failure(path, "reading dataset '" + name + "' as double");
   }
+}
+
+std::vector<double> read_doubles(const Handle& dataset, std::size_t count, const std::string& name,
+                                 const std::filesystem::path& path) {
+  std::vector<double> values(count);
+  read_doubles_into(dataset, values.data(), count, name, path);
   return values;
 }
 

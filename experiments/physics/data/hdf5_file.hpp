@@ -84,9 +84,10 @@ Handle open_for_reading(const std::filesystem::path& path, const char* function)
 // Creates (or truncates) an HDF5 file for writing.
 Handle create_file(const std::filesystem::path& path);
 
-// Element class and dimensions of a dataset.
+// Element class, element size and dimensions of a dataset.
 struct DatasetShape {
   H5T_class_t type_class = H5T_NO_CLASS;
+  std::size_t element_size = 0;  // bytes per element in the file
   std::vector<hsize_t> dimensions;
 };
 
@@ -106,10 +107,27 @@ Handle open_dataset(const Handle& file, const std::string& name, const std::file
 DatasetShape shape_of(const Handle& dataset, const std::string& name,
                       const std::filesystem::path& path);
 
+// The largest number of data bytes (elements times element size) that the
+// bytes stored for `dataset` in the file at `path` can contain, or nothing
+// when no bound is known. Values that were never written read as the fill
+// value, which is not data, so an unfiltered dataset contains at most its
+// stored bytes, and those are at most the size of the file. Deflate shrinks
+// data at most 1032:1 (the limit of the zlib format, from zlib's technical
+// details page), and shuffle and fletcher32 do not shrink it. Other filters
+// (szip, nbit, scaleoffset, plugins), external files and virtual datasets
+// give no bound.
+std::optional<hsize_t> max_data_bytes(const Handle& dataset, const std::string& name,
+                                      const std::filesystem::path& path);
+
 // Reads every element of a numeric dataset converted to double, in row-major
 // order.
 std::vector<double> read_doubles(const Handle& dataset, std::size_t count, const std::string& name,
                                  const std::filesystem::path& path);
+
+// Reads every element of a numeric dataset of `count` elements converted to
+// double into `values`, in row-major order.
+void read_doubles_into(const Handle& dataset, double* values, std::size_t count,
+                       const std::string& name, const std::filesystem::path& path);
 
 // Writes `values` [rows, columns] as a 2D float64 dataset.
 void write_matrix(const Handle& file, const std::string& name, const autodiff::Matrix& values,

@@ -1,10 +1,13 @@
 #include "experiments/physics/data/hdf5_loader.hpp"
 
 #include <cmath>
+#include <cstddef>
+#include <limits>
+#include <new>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <utility>
-#include <vector>
 
 #include "experiments/physics/data/hdf5_file.hpp"
 #include "experiments/physics/data/option_checks.hpp"
@@ -18,6 +21,35 @@ std::runtime_error content_error(const std::filesystem::path& path, const std::s
                                  const std::string& fix) {
   return std::runtime_error(std::string(function_name) + ": '" + path.string() + "': " + problem +
                             "; " + fix);
+}
+
+// The maximum number of values read into one array of doubles. Its size in
+// bytes must fit in std::ptrdiff_t, the bound of
+// std::vector<double>::max_size() in libstdc++ and of xtensor's signed
+// strides.
+constexpr std::size_t max_values =
+    static_cast<std::size_t>(std::numeric_limits<std::ptrdiff_t>::max()) / sizeof(double);
+
+// Throws unless the bytes that the file stores for dataset `name` can contain
+// its `count` elements. hdf5::max_data_bytes explains the bound.
+// NOTE: without a bound (szip, nbit, scaleoffset, external or virtual data),
+// only a failed allocation is caught. An allocation that the kernel
+// overcommits can still exhaust memory while HDF5 fills it.
+void check_stored_size(const hdf5::Handle& dataset, const std::string& name,
+                       const hdf5::DatasetShape& shape, std::size_t count,
+                       const std::filesystem::path& path) {
+  const std::optional<hsize_t> capacity = hdf5::max_data_bytes(dataset, name, path);
+  if (!capacity || shape.element_size == 0 || count <= *capacity / shape.element_size) {
+    return;
+  }
+  throw content_error(path,
+                      "dataset '" + name + "' has shape " +
+                          hdf5::format_dimensions(shape.dimensions) + ", " + std::to_string(count) +
+                          " elements of " + std::to_string(shape.element_size) +
+                          " bytes, but the file stores at most " + std::to_string(*capacity) +
+                          " bytes of data for it",
+                      "the dimensions are damaged or not every value was written; rewrite "
+                      "the dataset with all of its values");
 }
 
 // Opens dataset `name`, or throws naming the datasets the file must contain.
@@ -91,14 +123,36 @@ JetArrays load_jet_hdf5(const std::filesystem::path& path) {
                         "store exactly one target per row of features");
   }
 
-  const std::vector<double> feature_values =
-      hdf5::read_doubles(features, rows * columns, "features", path);
-  const std::vector<double> target_values = hdf5::read_doubles(targets, rows, "targets", path);
+  // The dimensions come from the file, so they are checked before anything
+  // is allocated, because a damaged header can claim far more values than the
+  // file stores or than fit in memory.
+  if (rows > max_values / columns) {
+    throw content_error(path,
+                        "dataset 'features' has shape " + feature_dims +
+                            ", more values than the maximum of " + std::to_string(max_values) +
+                            " in one array of doubles",
+                        "the dimensions are damaged; rewrite the file");
+  }
+  check_stored_size(features, "features", feature_shape, rows * columns, path);
+  check_stored_size(targets, "targets", target_shape, rows, path);
 
-  JetArrays arrays{autodiff::Matrix({rows, columns}), autodiff::Matrix({rows, std::size_t{1}})};
+  JetArrays arrays;
+  try {
+    arrays = JetArrays{autodiff::Matrix({rows, columns}), autodiff::Matrix({rows, std::size_t{1}})};
+  } catch (const std::bad_alloc&) {
+    throw content_error(path,
+                        "datasets 'features' " + feature_dims + " and 'targets' " + target_dims +
+                            " need " + std::to_string((rows * columns + rows) * sizeof(double)) +
+                            " bytes of memory as doubles, which could not be allocated",
+                        "free memory or split the file into smaller ones");
+  }
+  // Matrix is row-major and contiguous, the layout in which HDF5 reads.
+  hdf5::read_doubles_into(features, arrays.features.data(), rows * columns, "features", path);
+  hdf5::read_doubles_into(targets, arrays.targets.data(), rows, "targets", path);
+
   for (std::size_t row = 0; row < rows; ++row) {
     for (std::size_t column = 0; column < columns; ++column) {
-      const double value = feature_values[row * columns + column];
+      const double value = arrays.features(row, column);
       if (!std::isfinite(value)) {
         throw content_error(path,
                             "dataset 'features' has the value " + detail::format_number(value) +
@@ -106,17 +160,15 @@ JetArrays load_jet_hdf5(const std::filesystem::path& path) {
                                 std::to_string(column),
                             "remove or impute non-finite features before loading");
       }
-      arrays.features(row, column) = value;
     }
 
-    const double label = target_values[row];
+    const double label = arrays.targets(row, 0);
     if (label != 0.0 && label != 1.0) {
       throw content_error(path,
                           "dataset 'targets' has the value " + detail::format_number(label) +
                               " at row " + std::to_string(row) + ", but labels must be 0 or 1",
                           "store 0 for QCD jets and 1 for W jets");
     }
-    arrays.targets(row, 0) = label;
   }
   return arrays;
 }

@@ -29,6 +29,9 @@ struct JetArrays {
 //     [n, 1];
 //   - features is not floating point, or targets is not numeric;
 //   - the row counts of features and targets differ;
+//   - a dataset claims more elements than one array of doubles can address
+//     or than the bytes the file stores for it can contain (values never
+//     written are not data), or the arrays do not fit in memory;
 //   - a feature is NaN or infinite, or a target is not 0 or 1.
 // HDF5's own error printing is off during the call.
 JetArrays load_jet_hdf5(const std::filesystem::path& path);

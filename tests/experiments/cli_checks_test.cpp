@@ -1,0 +1,106 @@
+#define BOOST_TEST_MODULE experiments_cli_checks
+#include <boost/test/unit_test.hpp>
+
+#include <cstdint>
+#include <limits>
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+
+#include "experiments/common/cli_checks.hpp"
+
+namespace {
+
+// The outcome of parsing `--count <text>` into a std::uint64_t option with
+// the validator `validator`: the value, or the message of the parse error.
+struct Outcome {
+  std::uint64_t value = 0;
+  std::string error;  // empty when the parse succeeded
+};
+
+Outcome parse_count(const std::vector<std::string>& arguments, const CLI::Validator& validator) {
+  CLI::App app;
+  Outcome outcome;
+  app.add_option("--count", outcome.value)->transform(validator);
+
+  std::vector<const char*> argv = {"program"};
+  for (const std::string& argument : arguments) {
+    argv.push_back(argument.c_str());
+  }
+  try {
+    app.parse(static_cast<int>(argv.size()), argv.data());
+  } catch (const CLI::ParseError& error) {
+    outcome.error = experiments::describe_parse_error(app, error);
+  }
+  return outcome;
+}
+
+Outcome parse_count(const std::string& text, const CLI::Validator& validator) {
+  return parse_count(std::vector<std::string>{"--count", text}, validator);
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(decimal_values_accepted) {
+  const Outcome zero = parse_count("0", experiments::non_negative_integer());
+  BOOST_TEST(zero.error == "");
+  BOOST_TEST(zero.value == 0U);
+
+  const Outcome largest = parse_count("18446744073709551615", experiments::non_negative_integer());
+  BOOST_TEST(largest.error == "");
+  BOOST_TEST(largest.value == std::numeric_limits<std::uint64_t>::max());
+
+  // CLI11 alone would read "010" as octal 8.
+  const Outcome leading_zero = parse_count("010", experiments::positive_integer());
+  BOOST_TEST(leading_zero.error == "");
+  BOOST_TEST(leading_zero.value == 10U);
+
+  const Outcome negative_zero = parse_count("-0", experiments::non_negative_integer());
+  BOOST_TEST(negative_zero.error == "");
+  BOOST_TEST(negative_zero.value == 0U);
+}
+
+// CLI11 alone turns -1 and values beyond 64 bits into 2^64 - 1.
+BOOST_AUTO_TEST_CASE(out_of_range_values_rejected) {
+  BOOST_TEST(parse_count("-1", experiments::non_negative_integer()).error ==
+             "--count: must be 0 or greater, got -1");
+  BOOST_TEST(parse_count("-99999999999999999999", experiments::non_negative_integer()).error ==
+             "--count: must be 0 or greater, got -99999999999999999999");
+  BOOST_TEST(parse_count("18446744073709551616", experiments::non_negative_integer()).error ==
+             "--count: must be at most 18446744073709551615, got 18446744073709551616");
+  BOOST_TEST(parse_count("0", experiments::positive_integer()).error ==
+             "--count: must be greater than 0, got 0");
+  BOOST_TEST(parse_count("-3", experiments::positive_integer()).error ==
+             "--count: must be greater than 0, got -3");
+}
+
+BOOST_AUTO_TEST_CASE(bounded_range) {
+  const CLI::Validator grid = experiments::unsigned_integer(2, 2001);
+  BOOST_TEST(parse_count("2", grid).value == 2U);
+  BOOST_TEST(parse_count("2001", grid).value == 2001U);
+  BOOST_TEST(parse_count("1", grid).error == "--count: must be from 2 to 2001, got 1");
+  BOOST_TEST(parse_count("2002", grid).error == "--count: must be from 2 to 2001, got 2002");
+  BOOST_TEST(parse_count("-5", grid).error == "--count: must be from 2 to 2001, got -5");
+  BOOST_TEST(parse_count("99999999999999999999", grid).error ==
+             "--count: must be from 2 to 2001, got 99999999999999999999");
+}
+
+BOOST_AUTO_TEST_CASE(non_decimal_text_rejected) {
+  for (const std::string text : {"", "1e3", "2.5", "0x10", "+5", " 5", "5 ", "abc", "-", "1_000"}) {
+    BOOST_TEST(parse_count(text, experiments::non_negative_integer()).error ==
+                   "--count: '" + text + "' is not a whole number in decimal digits",
+               "text '" << text << "'");
+  }
+}
+
+BOOST_AUTO_TEST_CASE(repeated_option_named) {
+  const Outcome twice = parse_count(std::vector<std::string>{"--count", "1", "--count", "2"},
+                                    experiments::non_negative_integer());
+  BOOST_TEST(twice.error == "--count was given 2 times; give it once");
+
+  // Other parse errors keep CLI11's message.
+  const Outcome missing_value =
+      parse_count(std::vector<std::string>{"--count"}, experiments::non_negative_integer());
+  BOOST_TEST(missing_value.error.find("--count: 1 required") == 0U, missing_value.error);
+}
