@@ -220,16 +220,18 @@ void PivotTrainer::pretrain_classifier(const nn::Dataset& train, const PretrainO
   tape_.clear();
 }
 
-void PivotTrainer::adversary_step(const nn::Dataset& batch, const Matrix& batch_scores,
-                                  nn::Optimizer& optimizer, const std::string& where) {
+double PivotTrainer::adversary_step(const nn::Dataset& batch, const Matrix& batch_scores,
+                                    nn::Optimizer& optimizer, const std::string& where) {
   const autodiff::ParameterList parameters = adversary_.parameters();
 
   tape_.clear();
   const Variable loss = adversary_loss(tape_.constant(batch_scores), batch);
   tape_.backward(loss, parameters);
 
-  check_finite_step(loss.value()(0, 0), parameters, where);
+  const double value = loss.value()(0, 0);
+  check_finite_step(value, parameters, where);
   optimizer.step();
+  return value;
 }
 
 void PivotTrainer::pretrain_adversary(const nn::Dataset& all_train,
@@ -245,6 +247,7 @@ void PivotTrainer::pretrain_adversary(const nn::Dataset& all_train,
 
   for (std::size_t epoch = std::max<std::size_t>(first_epoch, 1); epoch <= options.epochs;
        ++epoch) {
+    double loss_sum = 0.0;
     const auto batches = nn::shuffled_batches(train.size(), options.batch_size, rng_);
 
     for (std::size_t step = 0; step < batches.size(); ++step) {
@@ -253,11 +256,12 @@ void PivotTrainer::pretrain_adversary(const nn::Dataset& all_train,
       for (std::size_t i = 0; i < batch.size(); ++i) {
         batch_scores(i, 0) = scores(batches[step][i], 0);
       }
-      adversary_step(batch, batch_scores, adversary_optimizer,
-                     "adversary pretraining, epoch " + std::to_string(epoch) + ", step " +
-                         std::to_string(step + 1) + ", player r");
+      loss_sum += adversary_step(batch, batch_scores, adversary_optimizer,
+                                 "adversary pretraining, epoch " + std::to_string(epoch) +
+                                     ", step " + std::to_string(step + 1) + ", player r");
     }
-    report("pretrain adversary", epoch, options.epochs, evaluate(train, 0.0).L_r);
+    report("pretrain adversary", epoch, options.epochs,
+           loss_sum / static_cast<double>(batches.size()));
   }
   tape_.clear();
 }

@@ -136,8 +136,9 @@ class PivotTrainer {
   Variable adversary_loss(Variable scores, const nn::Dataset& batch);
   Matrix adversary_weights(const nn::Dataset& batch) const;
   nn::Dataset adversary_samples(const nn::Dataset& train) const;
-  void adversary_step(const nn::Dataset& batch, const Matrix& batch_scores,
-                      nn::Optimizer& optimizer, const std::string& where);
+  // One step of r on L_r of `batch`, with f's scores given; returns L_r.
+  double adversary_step(const nn::Dataset& batch, const Matrix& batch_scores,
+                        nn::Optimizer& optimizer, const std::string& where);
   void report(const std::string& phase, std::size_t done, std::size_t total, double loss,
               const IterationRecord& record = {});
 
