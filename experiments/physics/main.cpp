@@ -365,7 +365,8 @@ int main(int argc, char** argv) {
     std::cout << app.help();
     return 0;
   } catch (const CLI::ParseError& error) {
-    std::fprintf(stderr, "physics: error: %s; see --help\n", error.what());
+    std::fprintf(stderr, "physics: error: %s; see --help\n",
+                 experiments::describe_parse_error(app, error).c_str());
     return 2;
   }
 
