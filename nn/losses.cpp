@@ -72,6 +72,20 @@ Matrix mean_coefficients(const char* loss, const Shape& predictions, const Matri
   return coefficients;
 }
 
+// Throws unless every target is in [0, 1], the range of a binary
+// cross-entropy target; NaN fails the comparison too.
+void check_binary_targets(const char* loss, const Matrix& targets) {
+  for (std::size_t i = 0; i < targets.shape(0); ++i) {
+    const double target = targets(i, 0);
+    if (!(target >= 0.0 && target <= 1.0)) {
+      throw std::invalid_argument(std::string(loss) + ": the target in row " + std::to_string(i) +
+                                  " is " + format_number(target) +
+                                  "; targets must lie in [0, 1]: 0 or 1 for a class label, or "
+                                  "a probability for a soft label");
+    }
+  }
+}
+
 // Records a [1, 1] loss of one input whose derivative d loss / d input the
 // forward pass computed. The tape keeps the derivative as the node's saved
 // array, and the backward function scales it by the incoming gradient.
@@ -148,6 +162,7 @@ Variable binary_cross_entropy(Variable probabilities, const Matrix& targets,
                       shape_of(targets));
   }
   const Matrix coefficients = mean_coefficients(loss, shape, weights);
+  check_binary_targets(loss, targets);
 
   const Matrix& p = probabilities.value();
   double value = 0.0;
@@ -189,6 +204,7 @@ Variable binary_cross_entropy_with_logits(Variable logits, const Matrix& targets
     throw shape_error(loss, "logits and targets must both be [n, 1]", shape, shape_of(targets));
   }
   const Matrix coefficients = mean_coefficients(loss, shape, weights);
+  check_binary_targets(loss, targets);
 
   const Matrix& x = logits.value();
   autodiff::Tape& tape = logits.tape();

@@ -36,8 +36,7 @@ using autodiff::Variable;
 //   dl/dp = -y / p [log p > -100] + (1 - y) / (1 - p) [log(1 - p) > -100],
 // so a log term whose clamp is active passes no gradient.
 // Also throws std::invalid_argument naming the row and value for a probability
-// outside [0, 1] (NaN included). Soft targets in [0, 1] are valid, and
-// targets are not range-checked.
+// or a target outside [0, 1] (NaN included). Soft targets in (0, 1) are valid.
 Variable binary_cross_entropy(Variable probabilities, const Matrix& targets,
                               const Matrix* weights = nullptr);
 
@@ -45,6 +44,8 @@ Variable binary_cross_entropy(Variable probabilities, const Matrix& targets,
 // y [n, 1], in the stable form
 //   l = softplus(x) - y x = max(x, 0) + log(1 + e^-|x|) - y x,
 // finite for any finite x (l(1000, y = 0) = 1000).  dl/dx = sigmoid(x) - y.
+// Also throws std::invalid_argument naming the row and value for a target
+// outside [0, 1] (NaN included). Soft targets in (0, 1) are valid.
 Variable binary_cross_entropy_with_logits(Variable logits, const Matrix& targets,
                                           const Matrix* weights = nullptr);
 

@@ -207,6 +207,11 @@ AmsCurve ams_curve(std::span<const double> scores, std::span<const double> label
     throw std::invalid_argument("ams_curve: threshold_count is " + std::to_string(threshold_count) +
                                 "; pass at least 2 so that both 0 and 1 are thresholds");
   }
+  if (threshold_count > max_ams_thresholds) {
+    throw std::invalid_argument("ams_curve: threshold_count is " + std::to_string(threshold_count) +
+                                ", more than the maximum of " +
+                                std::to_string(max_ams_thresholds) + "; pass fewer thresholds");
+  }
 
   // Split into the three groups that enter the AMS: (y, z) = (1, 0), (0, 0), (0, 1).
   std::vector<std::pair<double, double>> signal, background, background_pileup;

@@ -40,6 +40,10 @@ struct AmsCurve {
   std::vector<double> b1;
 };
 
+// The largest threshold count of ams_curve: the five vectors of the curve
+// then take 5 * 8 * 10^6 bytes, about 40 MB.
+inline constexpr std::size_t max_ams_thresholds = 1'000'000;
+
 // Computes the AMS of the cuts "score > c" (strictly greater) for
 // `threshold_count` thresholds c evenly spaced on [0, 1], both ends included:
 //   s  = signal_total     * W(y = 1, z = 0, score > c) / W(y = 1, z = 0),
@@ -56,7 +60,8 @@ struct AmsCurve {
 // - a score is outside [0, 1] or NaN (pass probabilities, not logits);
 // - a label or nuisance is not 0 or 1, or a weight is negative or not finite;
 // - one of the three groups above has total weight 0;
-// - a total is not positive and finite, or threshold_count is below 2.
+// - a total is not positive and finite, or threshold_count is below 2 or
+//   above max_ams_thresholds.
 AmsCurve ams_curve(std::span<const double> scores, std::span<const double> labels,
                    std::span<const double> nuisances, std::span<const double> weights = {},
                    double signal_total = 100.0, double background_total = 1000.0,

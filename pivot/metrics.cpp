@@ -212,6 +212,11 @@ Histogram histogram_density(std::span<const double> values, std::size_t bins, do
   if (bins == 0) {
     throw std::invalid_argument("histogram_density: bins is 0; pass at least 1 bin");
   }
+  if (bins > max_histogram_bins) {
+    throw std::invalid_argument("histogram_density: bins is " + std::to_string(bins) +
+                                ", more than the maximum of " +
+                                std::to_string(max_histogram_bins) + "; pass fewer bins");
+  }
   if (!std::isfinite(low) || !std::isfinite(high) || !(low < high)) {
     throw std::invalid_argument("histogram_density: the range [" + format_number(low) + ", " +
                                 format_number(high) +

@@ -58,13 +58,18 @@ struct Histogram {
   std::vector<double> density;
 };
 
+// The largest bin count of histogram_density: its edges, densities and bin
+// weights then take 3 * 8 * 10^6 bytes, about 24 MB.
+inline constexpr std::size_t max_histogram_bins = 1'000'000;
+
 // Builds `bins` equal-width bins on [low, high] from `values`, weighted by
 // `weights` (all 1 when empty), so that sum_k density[k] * width = 1. Values
 // below `low` are counted in the first bin and values above `high` in the
 // last, so every value contributes and the density integrates to 1 over
-// [low, high]. Throws std::invalid_argument if `values` is empty, bins is 0,
-// low and high are not finite with low < high, a value is NaN, or the weights
-// do not match the values in size or are negative, not finite or sum to 0.
+// [low, high]. Throws std::invalid_argument if `values` is empty, bins is 0
+// or above max_histogram_bins, low and high are not finite with low < high,
+// a value is NaN, or the weights do not match the values in size or are
+// negative, not finite or sum to 0.
 Histogram histogram_density(std::span<const double> values, std::size_t bins, double low,
                             double high, std::span<const double> weights = {});
 

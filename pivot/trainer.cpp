@@ -136,6 +136,7 @@ Losses PivotTrainer::evaluate(const nn::Dataset& data, double lambda) {
     throw std::invalid_argument("evaluate: lambda must be finite and >= 0, got " +
                                 format_number(lambda) + "; pass the lambda of L_f - lambda L_r");
   }
+  nn::check_dataset(data, "evaluate");
   if (data.size() == 0) {
     throw std::invalid_argument("evaluate: the dataset is empty, so L_f is undefined; pass at "
                                 "least one row");
@@ -191,6 +192,7 @@ Losses PivotTrainer::evaluate(const nn::Dataset& data, double lambda) {
 void PivotTrainer::pretrain_classifier(const nn::Dataset& train, const PretrainOptions& options,
                                        nn::Optimizer& classifier_optimizer,
                                        std::size_t first_epoch) {
+  nn::check_dataset(train, "classifier pretraining");
   validate(options, train, "classifier pretraining");
   check_first_unit("classifier pretraining", "epoch", first_epoch, options.epochs, "epochs");
   const autodiff::ParameterList parameters = classifier_.parameters();
@@ -238,6 +240,7 @@ void PivotTrainer::pretrain_adversary(const nn::Dataset& all_train,
                                       const PretrainOptions& options,
                                       nn::Optimizer& adversary_optimizer,
                                       std::size_t first_epoch) {
+  nn::check_dataset(all_train, "adversary pretraining");
   check_first_unit("adversary pretraining", "epoch", first_epoch, options.epochs, "epochs");
   const nn::Dataset train = adversary_samples(all_train);
   validate(options, train, "adversary pretraining");
@@ -272,6 +275,8 @@ std::vector<IterationRecord> PivotTrainer::train_alternating(const nn::Dataset& 
                                                              nn::Optimizer& classifier_optimizer,
                                                              nn::Optimizer& adversary_optimizer,
                                                              std::size_t first_iteration) {
+  nn::check_dataset(train, "adversarial training, training set");
+  nn::check_dataset(validation, "adversarial training, validation set");
   validate(options, train);
   check_first_unit("adversarial training", "iteration", first_iteration, options.iterations, "T");
   if (validation.size() == 0) {
@@ -340,6 +345,8 @@ std::vector<IterationRecord> PivotTrainer::train_simultaneous(const nn::Dataset&
                                                               nn::Optimizer& classifier_optimizer,
                                                               nn::Optimizer& adversary_optimizer,
                                                               std::size_t first_iteration) {
+  nn::check_dataset(train, "simultaneous training, training set");
+  nn::check_dataset(validation, "simultaneous training, validation set");
   validate(options, train);
   check_first_unit("simultaneous training", "iteration", first_iteration, options.iterations, "T");
   if (validation.size() == 0) {

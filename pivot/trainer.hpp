@@ -70,7 +70,11 @@ class TrainingDiverged : public std::runtime_error {
 // Trains a classifier f against an adversary r on datasets with X, y, z and
 // per-sample weights. Every step records on one tape that is cleared before
 // the next, so memory stays flat however long a run is. The two players'
-// parameters are updated only by their own optimizers.
+// parameters are updated only by their own optimizers. Every public function
+// that takes a dataset first checks it with nn::check_dataset (row counts,
+// finite values, y in [0, 1], weights >= 0), because the fields of
+// nn::Dataset are public, and throws std::invalid_argument naming the
+// function, the array, the row and the value.
 class PivotTrainer {
  public:
   // Keeps references: classifier, adversary and rng must outlive the trainer.

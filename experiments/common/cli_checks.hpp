@@ -12,40 +12,82 @@
 #include <cstdlib>
 #include <limits>
 #include <string>
+#include <string_view>
 #include <system_error>
 
 #include <CLI/CLI.hpp>
 
 namespace experiments {
 
-// Parses `text` as a finite number; returns false for anything else.
+// Returns true when `text` is a number in decimal notation: an optional sign,
+// digits with at most one '.', at least one digit, and an optional exponent
+// of 'e' or 'E', an optional sign and digits. strtod, which CLI11 2.1 calls
+// through strtold, also reads hexadecimal ("0x10" as 16), "inf", "nan" and
+// leading white space; this grammar rejects them.
+inline bool is_decimal_number(std::string_view text) {
+  std::size_t position = 0;
+  auto skip_sign = [&] {
+    if (position < text.size() && (text[position] == '+' || text[position] == '-')) ++position;
+  };
+  auto skip_digits = [&] {
+    const std::size_t start = position;
+    while (position < text.size() && text[position] >= '0' && text[position] <= '9') ++position;
+    return position - start;
+  };
+
+  skip_sign();
+  std::size_t digits = skip_digits();
+  if (position < text.size() && text[position] == '.') {
+    ++position;
+    digits += skip_digits();
+  }
+  if (digits == 0) return false;
+  if (position < text.size() && (text[position] == 'e' || text[position] == 'E')) {
+    ++position;
+    skip_sign();
+    if (skip_digits() == 0) return false;
+  }
+  return position == text.size();
+}
+
+// Parses `text` as a finite number in decimal notation; returns false for
+// anything else, including values outside the range of double such as 1e999
+// and 1e-400, for which strtod sets ERANGE.
 inline bool parse_number(const std::string& text, double& value) {
-  if (text.empty()) return false;
+  if (!is_decimal_number(text)) return false;
   char* end = nullptr;
   errno = 0;
   value = std::strtod(text.c_str(), &end);
   return end == text.c_str() + text.size() && errno == 0 && std::isfinite(value);
 }
 
-// Accepts finite numbers > 0.
+inline std::string not_a_number_message(const std::string& text) {
+  return "'" + text + "' is not a finite number in decimal notation, such as 0.5 or 1e-3";
+}
+
+// Accepts finite numbers > 0 in decimal notation.
 inline CLI::Validator positive_number() {
   return CLI::Validator(
       [](std::string& text) -> std::string {
         double value = 0.0;
-        if (!parse_number(text, value)) return "'" + text + "' is not a finite number";
+        if (!parse_number(text, value)) return not_a_number_message(text);
         if (value <= 0.0) return "must be greater than 0, got " + text;
         return "";
       },
       "POSITIVE");
 }
 
-// Accepts finite numbers >= 0.
+// Accepts finite numbers >= 0 in decimal notation and rewrites every zero,
+// "-0" included, as "0", so that the option holds +0.0 and prints as 0. The
+// rewrite takes effect only when the validator is registered with
+// transform(); CLI11 runs a check() validator on a copy of the text.
 inline CLI::Validator non_negative_number() {
   return CLI::Validator(
       [](std::string& text) -> std::string {
         double value = 0.0;
-        if (!parse_number(text, value)) return "'" + text + "' is not a finite number";
+        if (!parse_number(text, value)) return not_a_number_message(text);
         if (value < 0.0) return "must be 0 or greater, got " + text;
+        if (value == 0.0) text = "0";
         return "";
       },
       "NONNEGATIVE");

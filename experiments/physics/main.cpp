@@ -9,9 +9,14 @@
 #include <atomic>
 #include <cmath>
 #include <cstdio>
+#include <exception>
+#include <filesystem>
 #include <iostream>
 #include <mutex>
+#include <new>
+#include <stdexcept>
 #include <string>
+#include <system_error>
 #include <thread>
 #include <vector>
 
@@ -59,6 +64,24 @@ const std::vector<Variant> variants = {{"lambda=0, Z=0 only", 0.0, true},
                                        {"lambda=10", 10.0, false},
                                        {"lambda=500", 500.0, false}};
 
+// Upper bounds of the options, checked while parsing, before any jet is
+// simulated.
+constexpr std::size_t max_seeds = 1000;  // 5 variants x 1000 seeds = 5000 runs
+// Keeps width^2 far from overflowing 64 bits. Memory runs out long before:
+// at 65536 units, each [width, width] weight matrix of f and r takes 32 GiB.
+constexpr std::size_t max_hidden_units = 65536;
+// Training, validation and test jets together, 48 times the paper preset. A
+// jet takes 9 doubles (6 features, y, z, weight), 72 bytes, in each copy of
+// the data set, and the program holds several copies: the simulated set, the
+// split and standardized parts, and a training set per running job. With
+// --jobs 2, the peak resident memory grew by about 660 bytes per jet (61 MB
+// at 20000 training jets, 100 MB at 80000, /usr/bin/time on a 2-core AMD
+// EPYC), so 10^7 jets need about 7 GB.
+// NOTE: the bound depends neither on --jobs nor on free memory. A run that
+// does not fit stops with an out-of-memory message, unless Linux overcommits
+// the memory and ends the process later.
+constexpr std::size_t max_total_jets = 10'000'000;
+
 // Fills every setting that the user did not give from the preset.
 void apply_preset(Config& config, const CLI::App& app) {
   const bool paper = config.preset == "paper";
@@ -103,14 +126,23 @@ void add_options(CLI::App& app, Config& config) {
                  "sizes (150000 training jets, T = 1000, 20 pretraining epochs)")
       ->check(CLI::IsMember({"quick", "paper"}))
       ->capture_default_str();
-  app.add_option("--train-samples", config.train_samples, "training jets (default: preset)")
-      ->transform(experiments::positive_integer());
+  const std::string jets_in_total =
+      "; training, validation and test jets add up to at most " + std::to_string(max_total_jets);
+  const physics::StudySettings defaults;
+  const std::size_t default_batch = std::max(defaults.batch_size, defaults.pretrain_adversary_batch);
+  app.add_option("--train-samples", config.train_samples,
+                 "training jets, at least 4 (B + 1) for the largest batch size B, " +
+                     std::to_string(4 * (default_batch + 1)) + " with the default batches " +
+                     "(default: preset" + jets_in_total + ")")
+      ->transform(experiments::unsigned_integer(1, max_total_jets));
   app.add_option("--validation-samples", config.validation_samples,
-                 "validation jets, evaluated after every iteration (default: preset)")
-      ->transform(experiments::positive_integer());
+                 "validation jets, evaluated after every iteration (default: preset" +
+                     jets_in_total + ")")
+      ->transform(experiments::unsigned_integer(1, max_total_jets));
   app.add_option("--test-samples", config.test_samples,
-                 "independent test jets for the AMS (default: preset)")
-      ->transform(experiments::positive_integer());
+                 "independent test jets for the AMS, at least 12 (default: preset" +
+                     jets_in_total + ")")
+      ->transform(experiments::unsigned_integer(1, max_total_jets));
   app.add_option("--iterations", s.iterations,
                  "adversarial iterations T; each trains r for one epoch over Y = 0 "
                  "(default: preset)")
@@ -122,7 +154,7 @@ void add_options(CLI::App& app, Config& config) {
                  "epochs of SGD pretraining of r on Y = 0 (default: preset)")
       ->transform(experiments::positive_integer());
   app.add_option("--hidden-units", s.hidden_units, "width of the 3 hidden layers of f and r")
-      ->transform(experiments::positive_integer())
+      ->transform(experiments::unsigned_integer(1, max_hidden_units))
       ->capture_default_str();
   app.add_option("--learning-rate", s.learning_rate, "SGD learning rate of the adversarial phase")
       ->check(experiments::positive_number())
@@ -131,11 +163,12 @@ void add_options(CLI::App& app, Config& config) {
                  "SGD learning rate of the adversary, in pretraining and the adversarial phase")
       ->check(experiments::positive_number())
       ->capture_default_str();
-  app.add_option("--batch-size", s.batch_size, "minibatch size M of the adversarial phase")
+  app.add_option("--batch-size", s.batch_size,
+                 "minibatch size M of the adversarial phase, at most --train-samples / 4 - 1")
       ->transform(experiments::positive_integer())
       ->capture_default_str();
   app.add_option("--seeds", config.seeds, "training seeds per lambda (1, 2, ..., N)")
-      ->transform(experiments::positive_integer())
+      ->transform(experiments::unsigned_integer(1, max_seeds))
       ->capture_default_str();
   app.add_option("--jobs", config.jobs, "runs trained at the same time, one thread each")
       ->transform(experiments::unsigned_integer(1, 64))
@@ -147,6 +180,76 @@ void add_options(CLI::App& app, Config& config) {
       ->capture_default_str();
   app.add_option("--out", config.out, "output folder, created by the run")->capture_default_str();
   app.add_flag("--overwrite", config.overwrite, "replace the output folder if it exists");
+}
+
+// Throws std::invalid_argument, naming the option, its value and the fix,
+// for sizes that exceed max_total_jets together or that would make training
+// fail after the jets are simulated.
+void check_sizes(const Config& config) {
+  const auto& s = config.settings;
+
+  // Each count is at most max_total_jets, so their sum cannot overflow.
+  const std::size_t total = config.train_samples + config.validation_samples + config.test_samples;
+  if (total > max_total_jets) {
+    throw std::invalid_argument(
+        "--train-samples " + std::to_string(config.train_samples) + ", --validation-samples " +
+        std::to_string(config.validation_samples) + " and --test-samples " +
+        std::to_string(config.test_samples) + " add up to " + std::to_string(total) +
+        " jets, more than the maximum of " + std::to_string(max_total_jets) + "; pass fewer");
+  }
+
+  // The AMS needs test jets of signal with Z = 0 and of background with
+  // Z = 0 and with Z = 1.
+  if (physics::test_jets_per_class(config.test_samples) == 0) {
+    throw std::invalid_argument(
+        "--test-samples " + std::to_string(config.test_samples) + " is too small: the AMS " +
+        "needs test jets of signal with Z = 0 and of background with Z = 0 and with Z = 1, " +
+        "and the split guarantees one of each only from 12 test jets; pass --test-samples 12 " +
+        "or more");
+  }
+
+  // The smallest training sets of a run are those of the "Z = 0 only"
+  // variant: f trains on the jets with Z = 0, two (Y, Z) classes, and r on
+  // those with Y = 0 and Z = 0, one class.
+  const std::size_t per_class = physics::training_jets_per_class(config.train_samples);
+  const std::size_t fixed_batch =
+      std::max(s.pretrain_adversary_batch, (s.pretrain_classifier_batch + 1) / 2);
+  const std::size_t largest_batch = std::max(fixed_batch, s.batch_size);
+  if (largest_batch <= per_class) {
+    return;
+  }
+  const std::string minimum_train = std::to_string(4 * (largest_batch + 1));
+  if (fixed_batch > per_class) {
+    throw std::invalid_argument(
+        "--train-samples " + std::to_string(config.train_samples) + " is too small: it " +
+        "guarantees " + std::to_string(per_class) + " training jets with Y = 0 and Z = 0, on " +
+        "which the adversary of '" + variants.front().label + "' trains in batches of up to " +
+        std::to_string(largest_batch) + "; pass --train-samples " + minimum_train + " or more");
+  }
+  throw std::invalid_argument(
+      "--batch-size " + std::to_string(s.batch_size) + " is larger than the " +
+      std::to_string(per_class) + " training jets with Y = 0 and Z = 0 that --train-samples " +
+      std::to_string(config.train_samples) + " guarantees, on which the adversary of '" +
+      variants.front().label + "' trains; pass --batch-size " + std::to_string(per_class) +
+      " or less, or --train-samples " + minimum_train + " or more");
+}
+
+// Throws std::invalid_argument unless the cache folder can be used: the name
+// is not empty and the folder exists or can be created.
+void check_cache_folder(const std::string& cache) {
+  if (cache.empty()) {
+    throw std::invalid_argument(
+        "--cache: the folder name is empty; give a path such as results/cache/jets");
+  }
+  std::error_code error;
+  std::filesystem::create_directories(cache, error);
+  if (!error && !std::filesystem::is_directory(cache, error)) {
+    error = std::make_error_code(std::errc::not_a_directory);
+  }
+  if (error) {
+    throw std::invalid_argument("--cache: cannot create the folder '" + cache +
+                                "': " + error.message() + "; choose a writable --cache");
+  }
 }
 
 // Mean and sample standard deviation of the finite values; NaN when none.
@@ -223,6 +326,7 @@ int run(const Config& config, experiments::ResultFolder& folder) {
   const std::size_t run_count = variants.size() * config.seeds;
   std::vector<physics::StudyResult> results(run_count);
   std::vector<std::string> failures;
+  std::exception_ptr out_of_memory;  // the first std::bad_alloc of a run, rethrown after the join
   std::atomic<std::size_t> next{0};
   std::atomic<std::size_t> finished{0};
   std::mutex output_mutex;
@@ -237,6 +341,12 @@ int run(const Config& config, experiments::ResultFolder& folder) {
       settings.nuisance_free_training = variant.nuisance_free;
       try {
         results[k] = physics::run_study(settings, train, validation, test, seed);
+      } catch (const std::bad_alloc&) {
+        // The other runs need as much memory, so no thread starts another.
+        const std::lock_guard lock(output_mutex);
+        if (!out_of_memory) out_of_memory = std::current_exception();
+        next = run_count;
+        continue;
       } catch (const std::exception& error) {
         const std::lock_guard lock(output_mutex);
         failures.push_back(variant.label + " seed " + std::to_string(seed) + ": " + error.what());
@@ -258,6 +368,9 @@ int run(const Config& config, experiments::ResultFolder& folder) {
   for (std::size_t j = 0; j < std::min(config.jobs, run_count); ++j) threads.emplace_back(worker);
   for (auto& thread : threads) thread.join();
   seconds["training"] = phase_time.seconds();
+  if (out_of_memory) {
+    std::rethrow_exception(out_of_memory);
+  }
   if (!failures.empty()) {
     throw std::runtime_error(std::to_string(failures.size()) + " runs failed; first: " +
                              failures.front());
@@ -373,6 +486,8 @@ int main(int argc, char** argv) {
   std::unique_ptr<experiments::ResultFolder> folder;
   try {
     apply_preset(config, app);
+    check_sizes(config);
+    check_cache_folder(config.cache);
     folder = std::make_unique<experiments::ResultFolder>(config.out, config.overwrite);
   } catch (const std::exception& error) {
     std::fprintf(stderr, "physics: error: %s\n", error.what());
@@ -381,6 +496,13 @@ int main(int argc, char** argv) {
 
   try {
     return run(config, *folder);
+  } catch (const std::bad_alloc& error) {
+    std::fprintf(stderr,
+                 "physics: run failed: out of memory (%s) with %zu training, %zu validation and "
+                 "%zu test jets, --hidden-units %zu and --jobs %zu; lower them\n",
+                 error.what(), config.train_samples, config.validation_samples,
+                 config.test_samples, config.settings.hidden_units, config.jobs);
+    return 1;
   } catch (const std::exception& error) {
     std::fprintf(stderr, "physics: run failed: %s\n", error.what());
     return 1;

@@ -9,12 +9,13 @@
 
 #include <cstdio>
 #include <exception>
-#include <fstream>
+#include <filesystem>
 #include <iostream>
 #include <memory>
 #include <new>
 #include <stdexcept>
 #include <string>
+#include <system_error>
 
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
@@ -46,7 +47,7 @@ std::size_t phase_rank(const std::string& phase) {
   for (std::size_t k = 0; k < std::size(phase_order); ++k) {
     if (phase == phase_order[k]) return k;
   }
-  throw std::runtime_error("the checkpoint names an unknown phase '" + phase + "'");
+  throw std::invalid_argument("the checkpoint names an unknown phase '" + phase + "'");
 }
 
 // Returns allocate(), or throws std::runtime_error naming the option and the
@@ -63,8 +64,31 @@ auto allocate_for_option(const char* option, std::size_t value, Allocate&& alloc
   }
 }
 
+// A checkpoint that cannot continue the run; main() exits with status 2.
+class CheckpointError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// The checkpoint folder of a fresh run: "<out>.checkpoint", next to the
+// result folder. config.out is normalized, so "out/" gives "out.checkpoint".
 std::filesystem::path checkpoint_folder(const toy::Config& config) {
   return std::filesystem::path(config.out + ".checkpoint");
+}
+
+// Removes the checkpoint that the run kept in `folder`: checkpoint.json and
+// the temporary files of a write that a kill interrupted. The folder itself
+// is removed only when nothing else is left in it, because it may be a
+// folder that the run did not create.
+void remove_checkpoint(const std::filesystem::path& folder) {
+  std::error_code error;
+  std::filesystem::remove(folder / "checkpoint.json", error);
+  for (const auto& entry : std::filesystem::directory_iterator(folder, error)) {
+    if (entry.path().filename().string().rfind("checkpoint.json.tmp.", 0) == 0) {
+      std::filesystem::remove(entry.path(), error);
+    }
+  }
+  std::filesystem::remove(folder, error);  // fails, as intended, when not empty
 }
 
 // Copies of parameter values that a checkpoint can save by name, such as the
@@ -90,7 +114,10 @@ struct Snapshot {
   }
 };
 
-int run(const toy::Config& config, experiments::ResultFolder& folder, bool resuming) {
+// Runs the experiment. `checkpoints` is the folder of the checkpoints, which
+// a resumed run reads first.
+int run(const toy::Config& config, experiments::ResultFolder& folder,
+        const std::filesystem::path& checkpoints, bool resuming) {
   autodiff::set_blas_threads(1);
   std::printf("toy: %s\n", toy::to_json(config).dump().c_str());
   std::printf("toy: seed %llu%s\n", static_cast<unsigned long long>(config.seed),
@@ -150,9 +177,13 @@ int run(const toy::Config& config, experiments::ResultFolder& folder, bool resum
       &rng};
 
   pivot::RunPosition position{phase_order[0], 0, {}, {}};
-  const std::filesystem::path checkpoint_file = checkpoint_folder(config) / "checkpoint.json";
+  const std::filesystem::path checkpoint_file = checkpoints / "checkpoint.json";
   if (resuming) {
-    position = pivot::load_checkpoint(checkpoint_file, objects);
+    try {
+      position = pivot::load_checkpoint(checkpoint_file, objects);
+    } catch (const std::exception& error) {
+      throw CheckpointError(error.what());
+    }
     std::printf("toy: resuming '%s' after %zu finished units\n", position.phase.c_str(),
                 position.completed);
   }
@@ -177,7 +208,7 @@ int run(const toy::Config& config, experiments::ResultFolder& folder, bool resum
                      (progress.done % config.checkpoint_every == 0 ||
                       progress.done == progress.total);
     if (due) {
-      std::filesystem::create_directories(checkpoint_folder(config));
+      std::filesystem::create_directories(checkpoints);
       pivot::save_checkpoint(checkpoint_file,
                              {progress.phase, progress.done, history,
                               {{"config", toy::to_json(config)}}},
@@ -256,27 +287,105 @@ int run(const toy::Config& config, experiments::ResultFolder& folder, bool resum
                                   {"seconds", seconds}};
   nn::write_file_atomically(folder.path() / "summary.json", summary.dump(2) + "\n");
   folder.commit();
-  std::filesystem::remove_all(checkpoint_folder(config));
+  remove_checkpoint(checkpoints);
 
   std::printf("toy: total %.1f s; results in %s\n", seconds["total"].get<double>(),
               config.out.c_str());
   return 0;
 }
 
-// Reads the configuration saved in a checkpoint folder.
-toy::Config resumed_config(const std::string& folder) {
-  const std::filesystem::path file = std::filesystem::path(folder) / "checkpoint.json";
-  std::ifstream in(file);
-  if (!in) {
+// Throws std::invalid_argument when `position` cannot come from a run of
+// `config`: its phase is unknown or is the adversarial phase of the other
+// variant, more units are finished than the phase has, or the history is not
+// the iterations 1 to `completed` of the adversarial phase (in a pretraining
+// phase it must be empty).
+void check_position(const pivot::RunPosition& position, const toy::Config& config) {
+  const std::size_t rank = phase_rank(position.phase);
+  const std::string adversarial_phase =
+      config.variant == "alternating" ? "adversarial" : "simultaneous";
+  if (rank >= phase_rank("adversarial") && position.phase != adversarial_phase) {
+    throw std::invalid_argument("the phase '" + position.phase + "' is not the adversarial "
+                                "phase of the variant '" + config.variant + "'");
+  }
+
+  const std::size_t units[] = {config.pretrain_classifier_epochs,
+                               config.pretrain_adversary_epochs, config.iterations,
+                               config.iterations};
+  if (position.completed > units[rank]) {
+    throw std::invalid_argument("'completed' is " + std::to_string(position.completed) +
+                                ", but the phase '" + position.phase + "' has only " +
+                                std::to_string(units[rank]) + " units");
+  }
+
+  const std::string records = std::to_string(position.history.size());
+  if (rank < phase_rank("adversarial") && !position.history.empty()) {
+    throw std::invalid_argument("the history has " + records + " records, but it must be empty "
+                                "in the pretraining phase '" + position.phase + "'");
+  }
+  if (rank >= phase_rank("adversarial") && position.history.size() != position.completed) {
+    throw std::invalid_argument("the history has " + records + " records, but it needs one "
+                                "per finished iteration, and 'completed' is " +
+                                std::to_string(position.completed));
+  }
+  for (std::size_t k = 0; k < position.history.size(); ++k) {
+    if (position.history[k].iteration != k + 1) {
+      throw std::invalid_argument("history record " + std::to_string(k + 1) +
+                                  " is of iteration " +
+                                  std::to_string(position.history[k].iteration) +
+                                  ", but it must be of iteration " + std::to_string(k + 1));
+    }
+  }
+}
+
+// The configuration and the checkpoint folder of an interrupted run.
+struct Resumption {
+  toy::Config config;
+  std::filesystem::path checkpoints;
+};
+
+// Reads the checkpoint in `folder` and checks its configuration as the
+// command line is checked, and its position against that configuration.
+// Throws std::invalid_argument naming the checkpoint file.
+Resumption read_resumption(const std::string& folder) {
+  if (folder.empty()) {
+    throw std::invalid_argument("--resume: the folder name is empty; pass the <out>.checkpoint "
+                                "folder of an interrupted run");
+  }
+  const std::filesystem::path checkpoints = experiments::normalize_folder(folder, "--resume");
+  const std::filesystem::path file = checkpoints / "checkpoint.json";
+  if (!std::filesystem::is_regular_file(file)) {
     throw std::invalid_argument("--resume: '" + file.string() + "' not found; pass the "
                                 "<out>.checkpoint folder of an interrupted run");
   }
+
+  // No training objects: this reads the position and the configuration only.
+  pivot::RunPosition position;
   try {
-    return toy::config_from_json(nlohmann::json::parse(in).at("extra").at("config"));
+    position = pivot::load_checkpoint(file, {});
   } catch (const std::exception& error) {
-    throw std::invalid_argument("--resume: '" + file.string() + "' is not a toy checkpoint: " +
-                                error.what());
+    throw std::invalid_argument(std::string("--resume: ") + error.what());
   }
+  const std::string in_file = "--resume: checkpoint '" + file.string() + "' ";
+  const std::string fix = "; restore the file, or start the run again with its options and "
+                          "--overwrite";
+  if (!position.extra.is_object() || !position.extra.contains("config")) {
+    throw std::invalid_argument(in_file + "has no 'extra.config', so it was not written by "
+                                "the toy program" + fix);
+  }
+  toy::Config config;
+  try {
+    config = toy::config_from_json(position.extra.at("config"));
+  } catch (const std::invalid_argument& error) {
+    throw std::invalid_argument(in_file + "contains an invalid configuration: " +
+                                error.what() + fix);
+  }
+  try {
+    check_position(position, config);
+  } catch (const std::invalid_argument& error) {
+    throw std::invalid_argument(in_file + "does not match its configuration: " + error.what() +
+                                fix);
+  }
+  return {config, checkpoints};
 }
 
 }  // namespace
@@ -300,7 +409,8 @@ int main(int argc, char** argv) {
   }
 
   std::unique_ptr<experiments::ResultFolder> folder;
-  const bool resuming = !config.resume.empty();
+  std::filesystem::path checkpoints;
+  const bool resuming = app.count("--resume") > 0;
   try {
     if (resuming) {
       std::size_t given = 0;
@@ -311,17 +421,30 @@ int main(int argc, char** argv) {
         throw std::invalid_argument("--resume takes the configuration from the checkpoint; "
                                     "give no other option");
       }
-      config = resumed_config(config.resume);
-      config.resume = "resumed";
+      const Resumption resumption = read_resumption(config.resume);
+      config = resumption.config;
+      checkpoints = resumption.checkpoints;
       // A run killed after writing its results but before removing its
       // checkpoint is resumed into the same, identical results.
       config.overwrite = true;
-    } else if (std::filesystem::exists(checkpoint_folder(config) / "checkpoint.json") &&
-               !config.overwrite) {
-      throw std::invalid_argument("'" + checkpoint_folder(config).string() +
-                                  "' holds the checkpoint of an interrupted run; continue it "
-                                  "with --resume " + checkpoint_folder(config).string() +
-                                  " or pass --overwrite to start over");
+    }
+    // An absolute --out, saved in checkpoints, lets a run resume from any
+    // working folder.
+    config.out = experiments::normalize_folder(config.out, "--out").string();
+    if (!resuming) {
+      checkpoints = checkpoint_folder(config);
+      if (std::filesystem::exists(checkpoints / "checkpoint.json") && !config.overwrite) {
+        throw std::invalid_argument("'" + checkpoints.string() +
+                                    "' holds the checkpoint of an interrupted run; continue it "
+                                    "with --resume " + checkpoints.string() +
+                                    " or pass --overwrite to start over");
+      }
+    }
+    if (std::filesystem::exists(std::filesystem::symlink_status(checkpoints)) &&
+        !std::filesystem::is_directory(checkpoints)) {
+      throw std::invalid_argument("'" + checkpoints.string() + "' exists and is not a folder, "
+                                  "but the run keeps its checkpoints there; remove or rename "
+                                  "it, or choose another --out");
     }
     toy::check_consistency(config);
     folder = std::make_unique<experiments::ResultFolder>(config.out, config.overwrite);
@@ -331,7 +454,10 @@ int main(int argc, char** argv) {
   }
 
   try {
-    return run(config, *folder, resuming);
+    return run(config, *folder, checkpoints, resuming);
+  } catch (const CheckpointError& error) {
+    std::fprintf(stderr, "toy: error: --resume: %s\n", error.what());
+    return 2;
   } catch (const std::exception& error) {
     // allocate_for_option names the option for the data sets; a later
     // allocation failure, on the validation set for instance, names none.
@@ -341,9 +467,8 @@ int main(int argc, char** argv) {
                   "); lower --samples, --validation-samples or --density-samples"
             : error.what();
     std::fprintf(stderr, "toy: run failed: %s\n", message.c_str());
-    if (config.checkpoint_every > 0) {
-      std::fprintf(stderr, "toy: the last checkpoint stays in %s\n",
-                   checkpoint_folder(config).string().c_str());
+    if (std::filesystem::exists(checkpoints / "checkpoint.json")) {
+      std::fprintf(stderr, "toy: the last checkpoint stays in %s\n", checkpoints.string().c_str());
     }
     return 1;
   }

@@ -1,11 +1,12 @@
 #include "experiments/toy/toy_config.hpp"
 
+#include <algorithm>
 #include <stdexcept>
+#include <vector>
 
 #include "experiments/common/cli_checks.hpp"
 
 namespace toy {
-
 
 nlohmann::json to_json(const Config& config) {
   return {{"lambda", config.lambda},
@@ -85,42 +86,72 @@ void add_options(CLI::App& app, Config& config) {
   app.add_option("--seed", config.seed, "seed of the run's random generator")
       ->transform(experiments::non_negative_integer())
       ->capture_default_str();
-  app.add_option("--out", config.out, "output folder, created by the run")->capture_default_str();
+  app.add_option("--out", config.out,
+                 "output folder, created by the run; a relative path is relative to the "
+                 "current folder")
+      ->type_name("DIR")
+      ->capture_default_str();
   app.add_flag("--overwrite", config.overwrite,
-               "replace the output folder and any checkpoint of an earlier run");
+               "replace the output folder of an earlier run (a folder with summary.json, or an "
+               "empty one; other folders and files are never replaced) and start over instead "
+               "of continuing the checkpoint in <out>.checkpoint");
   app.add_option("--checkpoint-every", config.checkpoint_every,
                  "save a checkpoint every N epochs or iterations into <out>.checkpoint "
                  "(0: never)")
       ->transform(experiments::non_negative_integer())
       ->capture_default_str();
   app.add_option("--resume", config.resume,
-                 "continue the interrupted run whose checkpoint folder is DIR, with the "
-                 "configuration saved there; give no other option");
+                 "continue the interrupted run whose checkpoint folder is DIR: read the "
+                 "configuration and the training state from DIR/checkpoint.json, save later "
+                 "checkpoints there and write the results to the --out saved in it; give no "
+                 "other option")
+      ->type_name("DIR");
 }
 
 Config config_from_json(const nlohmann::json& document) {
-  Config config;
-  try {
-    config.lambda = document.at("lambda").get<double>();
-    config.iterations = document.at("iterations").get<std::size_t>();
-    config.adversary_steps = document.at("adversary_steps").get<std::size_t>();
-    config.batch_size = document.at("batch_size").get<std::size_t>();
-    config.pretrain_classifier_epochs = document.at("pretrain_classifier_epochs").get<std::size_t>();
-    config.pretrain_adversary_epochs = document.at("pretrain_adversary_epochs").get<std::size_t>();
-    config.pretrain_batch_size = document.at("pretrain_batch_size").get<std::size_t>();
-    config.learning_rate = document.at("learning_rate").get<double>();
-    config.samples = document.at("samples").get<std::size_t>();
-    config.validation_samples = document.at("validation_samples").get<std::size_t>();
-    config.density_samples = document.at("density_samples").get<std::size_t>();
-    config.components = document.at("components").get<std::size_t>();
-    config.grid_points = document.at("grid_points").get<std::size_t>();
-    config.variant = document.at("variant").get<std::string>();
-    config.seed = document.at("seed").get<std::uint64_t>();
-    config.out = document.at("out").get<std::string>();
-    config.checkpoint_every = document.at("checkpoint_every").get<std::size_t>();
-  } catch (const nlohmann::json::exception& error) {
-    throw std::runtime_error(std::string("the saved configuration is malformed: ") + error.what());
+  if (!document.is_object()) {
+    throw std::invalid_argument("the saved configuration is " + document.dump() +
+                                ", not a JSON object");
   }
+
+  // Each saved value becomes "--key=value" and goes through the options of
+  // the command line, so that it gets the same range checks and messages.
+  // The "=" form keeps a value that starts with '-' from reading as an option.
+  const nlohmann::json defaults = to_json(Config{});
+  std::vector<std::string> arguments = {"toy"};
+  for (const auto& [key, default_value] : defaults.items()) {
+    if (!document.contains(key)) {
+      throw std::invalid_argument("the saved configuration has no '" + key + "'");
+    }
+    const nlohmann::json& value = document.at(key);
+    const bool text = default_value.is_string();
+    if (text ? !value.is_string() : !value.is_number()) {
+      throw std::invalid_argument("the saved '" + key + "' is " + value.dump() + ", but it " +
+                                  "must be a " + (text ? "string" : "number"));
+    }
+    // CLI11 2.1 reads "--key=" as "--key" and takes the next argument as
+    // the value, so an empty text cannot go through the options.
+    if (text && value.get<std::string>().empty()) {
+      throw std::invalid_argument("the saved '" + key + "' is empty");
+    }
+    std::string option = "--" + key;
+    std::replace(option.begin(), option.end(), '_', '-');
+    arguments.push_back(option + "=" + (text ? value.get<std::string>() : value.dump()));
+  }
+
+  Config config;
+  CLI::App app;
+  add_options(app, config);
+  std::vector<const char*> argv;
+  for (const std::string& argument : arguments) {
+    argv.push_back(argument.c_str());
+  }
+  try {
+    app.parse(static_cast<int>(argv.size()), argv.data());
+  } catch (const CLI::ParseError& error) {
+    throw std::invalid_argument(experiments::describe_parse_error(app, error));
+  }
+  check_consistency(config);
   return config;
 }
 

@@ -37,8 +37,10 @@ struct Config {
 // The configuration as JSON (all fields but overwrite and resume).
 nlohmann::json to_json(const Config& config);
 
-// Reads a configuration written by to_json; throws std::runtime_error naming
-// the missing or malformed key.
+// Reads a configuration written by to_json and checks it as add_options and
+// check_consistency check the command line. Throws std::invalid_argument
+// naming the missing or wrong key, or with the option's message for a value
+// out of range.
 Config config_from_json(const nlohmann::json& document);
 
 // Declares every option on `app`, with its unit and default.

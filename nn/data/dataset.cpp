@@ -21,46 +21,60 @@ std::string format_number(double value) {
   return std::string(buffer.data(), result.ptr);
 }
 
-void check_column(const char* name, const Matrix& column) {
+void check_column(const std::string& where, const char* name, const Matrix& column) {
   if (column.shape(1) != 1) {
     throw autodiff::shape_error(
-        "make_dataset", std::string(name) + " must be a column [n, 1] with one value per sample",
+        where, std::string(name) + " must be a column [n, 1] with one value per sample",
         autodiff::shape_of(column));
   }
 }
 
+void check_row_counts(const std::string& where, const Dataset& dataset) {
+  const std::size_t n = dataset.X.shape(0);
+  if (dataset.y.shape(0) != n || dataset.z.shape(0) != n || dataset.weights.shape(0) != n) {
+    throw std::invalid_argument(
+        where + ": X, y, z and weights must have the same number of rows, got " +
+        std::to_string(n) + ", " + std::to_string(dataset.y.shape(0)) + ", " +
+        std::to_string(dataset.z.shape(0)) + " and " + std::to_string(dataset.weights.shape(0)) +
+        "; pass one label, nuisance value and weight per row of X");
+  }
+}
+
 // Throws on the first NaN or infinite element, naming the array and its position.
-void check_finite(const char* name, const Matrix& values) {
-  for (std::size_t row = 0; row < values.shape(0); ++row) {
-    for (std::size_t column = 0; column < values.shape(1); ++column) {
-      const double value = values(row, column);
-      if (!std::isfinite(value)) {
-        throw std::invalid_argument("make_dataset: " + std::string(name) + " at row " +
-                                    std::to_string(row) + ", column " + std::to_string(column) +
-                                    " is " + format_number(value) +
-                                    "; remove or impute non-finite values before building "
-                                    "the dataset");
-      }
+void check_finite(const std::string& where, const char* name, const Matrix& values) {
+  const double* data = values.data();
+  for (std::size_t k = 0; k < values.size(); ++k) {
+    if (!std::isfinite(data[k])) {
+      const std::size_t columns = values.shape(1);
+      throw std::invalid_argument(where + ": " + std::string(name) + " at row " +
+                                  std::to_string(k / columns) + ", column " +
+                                  std::to_string(k % columns) + " is " + format_number(data[k]) +
+                                  "; remove or impute non-finite values");
     }
   }
 }
 
-void check_weights(const Matrix& weights) {
-  double total = 0.0;
+// Throws on the first label outside [0, 1]; y is finite here.
+void check_labels(const std::string& where, const Matrix& y) {
+  for (std::size_t row = 0; row < y.shape(0); ++row) {
+    const double label = y(row, 0);
+    if (label < 0.0 || label > 1.0) {
+      throw std::invalid_argument(where + ": y at row " + std::to_string(row) + " is " +
+                                  format_number(label) +
+                                  ", but binary cross-entropy needs targets in [0, 1]; use 0 "
+                                  "and 1 for class labels, or a probability for a soft label");
+    }
+  }
+}
+
+void check_non_negative_weights(const std::string& where, const Matrix& weights) {
   for (std::size_t row = 0; row < weights.shape(0); ++row) {
     const double weight = weights(row, 0);
     if (weight < 0.0) {
-      throw std::invalid_argument("make_dataset: the weight at row " + std::to_string(row) +
-                                  " is " + format_number(weight) +
+      throw std::invalid_argument(where + ": the weight at row " + std::to_string(row) + " is " +
+                                  format_number(weight) +
                                   ", but sample weights must be non-negative");
     }
-    total += weight;
-  }
-
-  if (total <= 0.0) {
-    throw std::invalid_argument(
-        "make_dataset: the weights sum to 0, so weighted losses and metrics are undefined; give "
-        "at least one sample a positive weight");
   }
 }
 
@@ -101,39 +115,43 @@ Dataset Dataset::rows(std::span<const std::size_t> indices) const {
   return result;
 }
 
+void check_dataset(const Dataset& dataset, const std::string& where) {
+  check_column(where, "y", dataset.y);
+  check_column(where, "z", dataset.z);
+  check_column(where, "weights", dataset.weights);
+  check_row_counts(where, dataset);
+
+  check_finite(where, "X", dataset.X);
+  check_finite(where, "y", dataset.y);
+  check_finite(where, "z", dataset.z);
+  check_finite(where, "weights", dataset.weights);
+  check_labels(where, dataset.y);
+  check_non_negative_weights(where, dataset.weights);
+}
+
 Dataset make_dataset(Matrix X, Matrix y, Matrix z, std::optional<Matrix> weights) {
   if (X.shape(0) == 0 || X.shape(1) == 0) {
     throw autodiff::shape_error("make_dataset", "X must have at least one sample and one feature",
                                 autodiff::shape_of(X));
   }
 
-  Matrix sample_weights =
-      weights ? std::move(*weights) : Matrix(std::array<std::size_t, 2>{X.shape(0), 1}, 1.0);
-
-  check_column("y", y);
-  check_column("z", z);
-  check_column("weights", sample_weights);
-
-  const std::size_t n = X.shape(0);
-  if (y.shape(0) != n || z.shape(0) != n || sample_weights.shape(0) != n) {
-    throw std::invalid_argument(
-        "make_dataset: X, y, z and weights must have the same number of rows, got " +
-        std::to_string(n) + ", " + std::to_string(y.shape(0)) + ", " + std::to_string(z.shape(0)) +
-        " and " + std::to_string(sample_weights.shape(0)) +
-        "; pass one label, nuisance value and weight per row of X");
-  }
-
-  check_finite("X", X);
-  check_finite("y", y);
-  check_finite("z", z);
-  check_finite("weights", sample_weights);
-  check_weights(sample_weights);
-
   Dataset dataset;
+  dataset.weights =
+      weights ? std::move(*weights) : Matrix(std::array<std::size_t, 2>{X.shape(0), 1}, 1.0);
   dataset.X = std::move(X);
   dataset.y = std::move(y);
   dataset.z = std::move(z);
-  dataset.weights = std::move(sample_weights);
+  check_dataset(dataset, "make_dataset");
+
+  double total = 0.0;
+  for (const double weight : dataset.weights) {
+    total += weight;
+  }
+  if (total <= 0.0) {
+    throw std::invalid_argument(
+        "make_dataset: the weights sum to 0, so weighted losses and metrics are undefined; give "
+        "at least one sample a positive weight");
+  }
   return dataset;
 }
 

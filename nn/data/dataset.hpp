@@ -7,6 +7,7 @@
 #include <functional>
 #include <optional>
 #include <span>
+#include <string>
 
 #include "autodiff/matrix.hpp"
 
@@ -14,10 +15,12 @@ namespace nn {
 
 // Row i of every field describes sample i. Build one with make_dataset(),
 // which validates shapes and values. The fields stay public so that training
-// code can pass X or a column straight to the tape.
+// code can pass X or a column straight to the tape. Because a caller can
+// change them after make_dataset(), code that takes a dataset checks it again
+// with check_dataset().
 struct Dataset {
   autodiff::Matrix X;        // [n, features]
-  autodiff::Matrix y;        // [n, 1] class label (0/1, or a class index)
+  autodiff::Matrix y;        // [n, 1] class label 0 or 1, or a soft label in between
   autodiff::Matrix z;        // [n, 1] nuisance value
   autodiff::Matrix weights;  // [n, 1] non-negative sample weight, 1 when unweighted
 
@@ -38,11 +41,22 @@ struct Dataset {
 // - X has at least one row and one column;
 // - y, z and weights are columns [n, 1] with n = rows of X;
 // - no element of any of them is NaN or infinite;
+// - every y is in [0, 1], the range of a binary cross-entropy target;
 // - weights are non-negative and their sum is positive.
 // Without `weights`, every sample gets weight 1. Throws std::invalid_argument
 // naming the array and, for a bad value, its row and column.
 Dataset make_dataset(autodiff::Matrix X, autodiff::Matrix y, autodiff::Matrix z,
                      std::optional<autodiff::Matrix> weights = {});
+
+// Checks a dataset whose fields may have been changed after make_dataset():
+// - y, z and weights are columns [n, 1] with n = rows of X;
+// - no element of X, y, z or weights is NaN or infinite;
+// - every y is in [0, 1] and every weight is >= 0.
+// A dataset of 0 rows passes, and so do weights that sum to 0: callers that
+// need rows or a positive total weight check that themselves. Throws
+// std::invalid_argument whose message starts with `where` and names the
+// array, the row and the value. Reads every element once, O(n (features + 3)).
+void check_dataset(const Dataset& dataset, const std::string& where);
 
 // Keeps the rows i, in increasing order, for which `keep(i)` is true, for
 // instance the background samples:

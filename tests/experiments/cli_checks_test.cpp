@@ -1,9 +1,11 @@
 #define BOOST_TEST_MODULE experiments_cli_checks
 #include <boost/test/unit_test.hpp>
 
+#include <cmath>
 #include <cstdint>
 #include <limits>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <CLI/CLI.hpp>
@@ -38,6 +40,33 @@ Outcome parse_count(const std::vector<std::string>& arguments, const CLI::Valida
 
 Outcome parse_count(const std::string& text, const CLI::Validator& validator) {
   return parse_count(std::vector<std::string>{"--count", text}, validator);
+}
+
+// The outcome of parsing `--rate <text>` into a double option with
+// `validator`, registered with transform() or, when `as_check`, with check().
+struct RateOutcome {
+  double value = 7.0;  // a value that no case below expects, until the parse sets it
+  std::string error;   // empty when the parse succeeded
+};
+
+RateOutcome parse_rate(const std::string& text, const CLI::Validator& validator,
+                       bool as_check = false) {
+  CLI::App app;
+  RateOutcome outcome;
+  CLI::Option* option = app.add_option("--rate", outcome.value);
+  if (as_check) {
+    option->check(validator);
+  } else {
+    option->transform(validator);
+  }
+
+  const std::vector<const char*> argv = {"program", "--rate", text.c_str()};
+  try {
+    app.parse(static_cast<int>(argv.size()), argv.data());
+  } catch (const CLI::ParseError& error) {
+    outcome.error = experiments::describe_parse_error(app, error);
+  }
+  return outcome;
 }
 
 }  // namespace
@@ -103,4 +132,64 @@ BOOST_AUTO_TEST_CASE(repeated_option_named) {
   const Outcome missing_value =
       parse_count(std::vector<std::string>{"--count"}, experiments::non_negative_integer());
   BOOST_TEST(missing_value.error.find("--count: 1 required") == 0U, missing_value.error);
+}
+
+BOOST_AUTO_TEST_CASE(decimal_numbers_accepted) {
+  const std::vector<std::pair<std::string, double>> cases = {
+      {"0.01", 0.01}, {"5", 5.0},      {"+5", 5.0},     {"5.", 5.0},      {".5", 0.5},
+      {"1e3", 1e3},   {"1E-3", 1e-3},  {"2.5e+2", 250}, {"007", 7.0},     {"1e-300", 1e-300}};
+  for (const auto& [text, expected] : cases) {
+    for (const bool as_check : {false, true}) {
+      const RateOutcome positive = parse_rate(text, experiments::positive_number(), as_check);
+      const RateOutcome non_negative =
+          parse_rate(text, experiments::non_negative_number(), as_check);
+      BOOST_TEST_CONTEXT("text '" << text << "', check() " << as_check) {
+        BOOST_TEST(positive.error == "");
+        BOOST_TEST(positive.value == expected);
+        BOOST_TEST(non_negative.error == "");
+        BOOST_TEST(non_negative.value == expected);
+      }
+    }
+  }
+}
+
+// strtod alone reads "0x10" as 16 and skips leading white space.
+BOOST_AUTO_TEST_CASE(non_decimal_numbers_rejected) {
+  for (const std::string text : {"0x10", "0X1p4", " 5", "5 ", "\t5", "abc", "", ".", "-", "e5",
+                                 "1e", "1e+", "1.2.3", "--5", "1,5", "nan", "inf", "-inf",
+                                 "infinity", "1e999", "1e-400"}) {
+    for (const bool as_check : {false, true}) {
+      const std::string expected =
+          "--rate: '" + text + "' is not a finite number in decimal notation, such as 0.5 or 1e-3";
+      BOOST_TEST_CONTEXT("text '" << text << "', check() " << as_check) {
+        BOOST_TEST(parse_rate(text, experiments::positive_number(), as_check).error == expected);
+        BOOST_TEST(parse_rate(text, experiments::non_negative_number(), as_check).error ==
+                   expected);
+      }
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(number_ranges) {
+  BOOST_TEST(parse_rate("0", experiments::positive_number()).error ==
+             "--rate: must be greater than 0, got 0");
+  BOOST_TEST(parse_rate("-0", experiments::positive_number()).error ==
+             "--rate: must be greater than 0, got -0");
+  BOOST_TEST(parse_rate("-1.5", experiments::positive_number()).error ==
+             "--rate: must be greater than 0, got -1.5");
+  BOOST_TEST(parse_rate("-1e-9", experiments::non_negative_number()).error ==
+             "--rate: must be 0 or greater, got -1e-9");
+  BOOST_TEST(parse_rate("0", experiments::non_negative_number()).value == 0.0);
+}
+
+// -0 would otherwise reach the option as -0.0 and be written as -0.0.
+BOOST_AUTO_TEST_CASE(negative_zero_becomes_zero) {
+  for (const std::string text : {"-0", "-0.0", "-0e5", "-.0", "+0", "0.000"}) {
+    const RateOutcome outcome = parse_rate(text, experiments::non_negative_number());
+    BOOST_TEST_CONTEXT("text '" << text << "'") {
+      BOOST_TEST(outcome.error == "");
+      BOOST_TEST(outcome.value == 0.0);
+      BOOST_TEST(!std::signbit(outcome.value));
+    }
+  }
 }

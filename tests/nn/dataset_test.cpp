@@ -235,4 +235,77 @@ BOOST_AUTO_TEST_CASE(zero_total_weight_rejected) {
   check_contains(message, {"make_dataset", "weights sum to 0", "positive weight"});
 }
 
+// 0.5 is a soft label for binary cross-entropy; 5, -1 and NaN are not labels.
+BOOST_AUTO_TEST_CASE(labels_outside_unit_interval_rejected) {
+  const Matrix X{{1.0}, {2.0}, {3.0}};
+
+  const nn::Dataset soft = nn::make_dataset(X, Matrix{{0.0}, {0.5}, {1.0}}, column_of(3, 0.0));
+  const std::string five = invalid_argument_message(
+      [&] { nn::make_dataset(X, Matrix{{0.0}, {1.0}, {5.0}}, column_of(3, 0.0)); });
+  const std::string minus_one = invalid_argument_message(
+      [&] { nn::make_dataset(X, Matrix{{-1.0}, {1.0}, {0.0}}, column_of(3, 0.0)); });
+  const std::string nan = invalid_argument_message([&] {
+    nn::make_dataset(X, Matrix{{0.0}, {std::numeric_limits<double>::quiet_NaN()}, {1.0}},
+                     column_of(3, 0.0));
+  });
+
+  BOOST_TEST(soft.y(1, 0) == 0.5);
+  check_contains(five, {"make_dataset", "y at row 2 is 5", "[0, 1]"});
+  check_contains(minus_one, {"make_dataset", "y at row 0 is -1", "[0, 1]"});
+  check_contains(nan, {"make_dataset", "y at row 1, column 0 is nan"});
+}
+
+BOOST_AUTO_TEST_CASE(check_dataset_accepts_valid) {
+  const nn::Dataset data = make_indexed_dataset(4);
+
+  BOOST_CHECK_NO_THROW(nn::check_dataset(data, "caller"));
+  BOOST_CHECK_NO_THROW(nn::check_dataset(data.rows({}), "caller"));
+}
+
+// The fields are public, so a dataset can lose its alignment after make_dataset.
+BOOST_AUTO_TEST_CASE(check_dataset_row_counts) {
+  nn::Dataset short_y = make_indexed_dataset(4);
+  short_y.y = column_of(3, 0.0);
+  nn::Dataset short_weights = make_indexed_dataset(4);
+  short_weights.weights = column_of(5, 1.0);
+
+  check_contains(invalid_argument_message([&] { nn::check_dataset(short_y, "caller"); }),
+                 {"caller: ", "same number of rows", "got 4, 3, 4 and 4"});
+  check_contains(invalid_argument_message([&] { nn::check_dataset(short_weights, "caller"); }),
+                 {"caller: ", "got 4, 4, 4 and 5"});
+}
+
+BOOST_AUTO_TEST_CASE(check_dataset_columns) {
+  nn::Dataset wide_z = make_indexed_dataset(2);
+  wide_z.z = Matrix(std::array<std::size_t, 2>{2, 2}, 0.0);
+
+  check_contains(invalid_argument_message([&] { nn::check_dataset(wide_z, "caller"); }),
+                 {"caller: z must be a column [n, 1]", "[2, 2]"});
+}
+
+BOOST_AUTO_TEST_CASE(check_dataset_values) {
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  nn::Dataset nan_x = make_indexed_dataset(4);
+  nan_x.X(3, 1) = nan;
+  nn::Dataset infinite_z = make_indexed_dataset(4);
+  infinite_z.z(2, 0) = std::numeric_limits<double>::infinity();
+  nn::Dataset label_two = make_indexed_dataset(4);
+  label_two.y(1, 0) = 2.0;
+  nn::Dataset negative_weight = make_indexed_dataset(4);
+  negative_weight.weights(0, 0) = -0.25;
+  nn::Dataset nan_weight = make_indexed_dataset(4);
+  nan_weight.weights(2, 0) = nan;
+
+  check_contains(invalid_argument_message([&] { nn::check_dataset(nan_x, "caller"); }),
+                 {"caller: X at row 3, column 1 is nan"});
+  check_contains(invalid_argument_message([&] { nn::check_dataset(infinite_z, "caller"); }),
+                 {"caller: z at row 2, column 0 is inf"});
+  check_contains(invalid_argument_message([&] { nn::check_dataset(label_two, "caller"); }),
+                 {"caller: y at row 1 is 2", "[0, 1]"});
+  check_contains(invalid_argument_message([&] { nn::check_dataset(negative_weight, "caller"); }),
+                 {"caller: the weight at row 0 is -0.25", "non-negative"});
+  check_contains(invalid_argument_message([&] { nn::check_dataset(nan_weight, "caller"); }),
+                 {"caller: weights at row 2, column 0 is nan"});
+}
+
 BOOST_AUTO_TEST_SUITE_END()

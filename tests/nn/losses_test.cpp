@@ -197,6 +197,32 @@ BOOST_AUTO_TEST_CASE(bce_rejects_probability_outside_range) {
   BOOST_TEST(contains(nan_message, "row 0"), nan_message);
 }
 
+// 0.5 is a soft target; 5, -1 and NaN are not targets of binary cross-entropy.
+BOOST_AUTO_TEST_CASE(bce_rejects_target_outside_range) {
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  Tape tape;
+  const Variable probabilities = tape.variable(Matrix{{0.2}, {0.7}});
+  const Variable logits = tape.variable(Matrix{{-1.0}, {2.0}});
+
+  BOOST_CHECK_NO_THROW(nn::binary_cross_entropy(probabilities, Matrix{{0.5}, {1.0}}));
+  BOOST_CHECK_NO_THROW(nn::binary_cross_entropy_with_logits(logits, Matrix{{0.0}, {0.5}}));
+
+  for (const double target : {5.0, -1.0, nan}) {
+    const Matrix targets{{0.0}, {target}};
+    const std::string plain =
+        error_message([&] { nn::binary_cross_entropy(probabilities, targets); });
+    const std::string with_logits =
+        error_message([&] { nn::binary_cross_entropy_with_logits(logits, targets); });
+    BOOST_TEST_CONTEXT("target " << target) {
+      BOOST_TEST(contains(plain, "binary_cross_entropy: the target in row 1 is "), plain);
+      BOOST_TEST(contains(plain, "[0, 1]"), plain);
+      BOOST_TEST(contains(with_logits, "binary_cross_entropy_with_logits: the target in row 1"),
+                 with_logits);
+      BOOST_TEST(contains(with_logits, "[0, 1]"), with_logits);
+    }
+  }
+}
+
 BOOST_AUTO_TEST_CASE(bce_with_logits_value) {
   // Hand values of l = log(1 + e^-x) + (1 - y) x: log(1 + e^-0.5) for
   // (x = 0.5, y = 1), log(1 + e^2) - 0.75 * 2 for (x = -2, y = 0.25).

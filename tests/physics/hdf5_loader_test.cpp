@@ -1,6 +1,7 @@
 #define BOOST_TEST_MODULE physics_hdf5_loader
 #include <boost/test/unit_test.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -250,7 +251,41 @@ BOOST_AUTO_TEST_CASE(group_instead_of_dataset) {
     TestFile file(path);
     file.group("features");
   }
-  check_contains(load_error(path), {path.string(), "'features'", "not a dataset"});
+  const std::string message = load_error(path);
+  check_contains(message, {path.string(), "'features'", "not a dataset"});
+  BOOST_TEST(message.rfind("load_jet_hdf5: '", 0) == 0U, message);
+}
+
+// The stored inputs of the HDF5 fuzz target: each valid-* file loads, and
+// each invalid-* file throws a message that starts with the function and
+// names the path, as every message of the loader does. Other stored inputs are
+// skipped.
+BOOST_AUTO_TEST_CASE(stored_corpus_inputs) {
+  const fs::path corpus = fs::path(__FILE__).parent_path().parent_path() / "fuzz/corpus/hdf5";
+  BOOST_TEST_REQUIRE(fs::is_directory(corpus), corpus << " is missing");
+
+  std::vector<fs::path> inputs;
+  for (const fs::directory_entry& entry : fs::directory_iterator(corpus)) {
+    inputs.push_back(entry.path());
+  }
+  std::sort(inputs.begin(), inputs.end());
+
+  std::size_t invalid = 0;
+  for (const fs::path& input : inputs) {
+    const std::string name = input.filename().string();
+    BOOST_TEST_CONTEXT(name) {
+      if (name.rfind("valid-", 0) == 0) {
+        BOOST_CHECK_NO_THROW(physics::load_jet_hdf5(input));
+      } else if (name.rfind("invalid-", 0) == 0) {
+        ++invalid;
+        const std::string message = load_error(input);
+        BOOST_TEST_MESSAGE(name << ": " << message);
+        BOOST_TEST(message.rfind("load_jet_hdf5: ", 0) == 0U, message);
+        BOOST_TEST(message.find("'" + input.string() + "'") != std::string::npos, message);
+      }
+    }
+  }
+  BOOST_TEST(invalid == 10U);
 }
 
 BOOST_AUTO_TEST_CASE(wrong_ranks) {

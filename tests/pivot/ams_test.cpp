@@ -318,4 +318,22 @@ BOOST_AUTO_TEST_CASE(curve_rejects_bad_input) {
       "threshold_count is 1"));
 }
 
+// 2^62 thresholds used to reach std::vector and throw std::length_error.
+BOOST_AUTO_TEST_CASE(curve_rejects_too_many_thresholds) {
+  const std::size_t huge = std::size_t{1} << 62;
+  const std::string message = error_message(
+      [&] { pivot::ams_curve(scores, labels, nuisances, {}, 100.0, 1000.0, huge); });
+  BOOST_TEST(contains(message, "ams_curve: threshold_count is 4611686018427387904"), message);
+  BOOST_TEST(contains(message, "maximum of 1000000"), message);
+
+  const std::string above = error_message([&] {
+    pivot::ams_curve(scores, labels, nuisances, {}, 100.0, 1000.0, pivot::max_ams_thresholds + 1);
+  });
+  BOOST_TEST(contains(above, "threshold_count is 1000001"), above);
+
+  const pivot::AmsCurve largest = pivot::ams_curve(scores, labels, nuisances, {}, 100.0, 1000.0,
+                                                   pivot::max_ams_thresholds);
+  BOOST_TEST(largest.ams.size() == pivot::max_ams_thresholds);
+}
+
 BOOST_AUTO_TEST_SUITE_END()

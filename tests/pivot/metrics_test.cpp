@@ -342,4 +342,20 @@ BOOST_AUTO_TEST_CASE(histogram_rejects_bad_input) {
   check_contains(zero_weight, {"weights sum to 0"});
 }
 
+// 2^62 bins used to reach std::vector and throw std::length_error.
+BOOST_AUTO_TEST_CASE(histogram_rejects_too_many_bins) {
+  const Values values{0.5};
+
+  const std::string huge = invalid_argument_message(
+      [&] { pivot::histogram_density(values, std::size_t{1} << 62, 0.0, 1.0); });
+  const std::string above = invalid_argument_message(
+      [&] { pivot::histogram_density(values, pivot::max_histogram_bins + 1, 0.0, 1.0); });
+  const pivot::Histogram largest =
+      pivot::histogram_density(values, pivot::max_histogram_bins, 0.0, 1.0);
+
+  check_contains(huge, {"histogram_density: bins is 4611686018427387904", "maximum of 1000000"});
+  check_contains(above, {"bins is 1000001"});
+  BOOST_TEST(largest.density.size() == pivot::max_histogram_bins);
+}
+
 BOOST_AUTO_TEST_SUITE_END()

@@ -6,6 +6,7 @@
 #include <numeric>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "autodiff/ops/arithmetic.hpp"
@@ -330,6 +331,75 @@ BOOST_AUTO_TEST_CASE(evaluate_rejects_bad_arguments) {
   const pivot::Losses losses = trainer.evaluate(data, 0.0);
   BOOST_TEST(std::isfinite(losses.L_f));
   BOOST_TEST(std::isfinite(losses.value));
+}
+
+// The fields of nn::Dataset are public, so a dataset can be changed after
+// make_dataset checked it. Before these checks, y with fewer rows than X made
+// pretraining and evaluate read past the end of y, and NaN in X made
+// evaluate return NaN.
+BOOST_AUTO_TEST_CASE(entry_points_check_dataset) {
+  nn::Rng rng(16);
+  const nn::Dataset good = make_data(64, rng);
+  pivot::Classifier classifier = make_classifier(rng);
+  pivot::MixtureDensityAdversary adversary(small_mixture(), rng);
+  pivot::PivotTrainer trainer(classifier, adversary, rng);
+  CountingSgd classifier_optimizer(classifier.parameters(), {0.01});
+  CountingSgd adversary_optimizer(adversary.parameters(), {0.01});
+
+  struct Tampered {
+    std::string name;
+    nn::Dataset data;
+    std::string detail;  // expected in the message after "<where>: "
+  };
+  std::vector<Tampered> cases;
+  cases.push_back({"short y", good, "same number of rows, got 64, 3, 64 and 64"});
+  cases.back().data.y = Matrix({3, 1}, 0.0);
+  cases.push_back({"NaN in X", good, "X at row 5, column 1 is nan"});
+  cases.back().data.X(5, 1) = std::numeric_limits<double>::quiet_NaN();
+  cases.push_back({"label 2", good, "y at row 7 is 2"});
+  cases.back().data.y(7, 0) = 2.0;
+  cases.push_back({"infinite z", good, "z at row 0, column 0 is inf"});
+  cases.back().data.z(0, 0) = std::numeric_limits<double>::infinity();
+  cases.push_back({"negative weight", good, "the weight at row 9 is -1"});
+  cases.back().data.weights(9, 0) = -1.0;
+
+  const pivot::AdversarialOptions options{1.0, 2, 1, 16};
+  for (const Tampered& bad : cases) {
+    BOOST_TEST_CONTEXT(bad.name) {
+      const std::vector<std::pair<std::string, std::string>> messages = {
+          {"evaluate: ", invalid_argument_message([&] { trainer.evaluate(bad.data, 1.0); })},
+          {"classifier pretraining: ", invalid_argument_message([&] {
+             trainer.pretrain_classifier(bad.data, {1, 16}, classifier_optimizer);
+           })},
+          {"adversary pretraining: ", invalid_argument_message([&] {
+             trainer.pretrain_adversary(bad.data, {1, 16}, adversary_optimizer);
+           })},
+          {"adversarial training, training set: ", invalid_argument_message([&] {
+             trainer.train_alternating(bad.data, good, options, classifier_optimizer,
+                                       adversary_optimizer);
+           })},
+          {"adversarial training, validation set: ", invalid_argument_message([&] {
+             trainer.train_alternating(good, bad.data, options, classifier_optimizer,
+                                       adversary_optimizer);
+           })},
+          {"simultaneous training, training set: ", invalid_argument_message([&] {
+             trainer.train_simultaneous(bad.data, good, options, classifier_optimizer,
+                                        adversary_optimizer);
+           })},
+          {"simultaneous training, validation set: ", invalid_argument_message([&] {
+             trainer.train_simultaneous(good, bad.data, options, classifier_optimizer,
+                                        adversary_optimizer);
+           })}};
+      for (const auto& [where, message] : messages) {
+        BOOST_TEST(message.rfind(where, 0) == 0U, "'" << message << "' starts with '" << where
+                                                       << "'");
+        BOOST_TEST(contains(message, bad.detail), message);
+      }
+    }
+  }
+  // The checks come before any training step.
+  BOOST_TEST(classifier_optimizer.steps == 0U);
+  BOOST_TEST(adversary_optimizer.steps == 0U);
 }
 
 BOOST_AUTO_TEST_CASE(non_finite_loss_stops_training) {

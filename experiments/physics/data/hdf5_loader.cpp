@@ -60,7 +60,14 @@ hdf5::Handle require_dataset(const hdf5::Handle& file, const std::string& name,
                         "the file must contain the datasets 'features' [n, k] and "
                         "'targets' [n] at its root");
   }
-  return hdf5::open_dataset(file, name, path);
+  // open_dataset throws only when the link is not a dataset, with a message
+  // that lacks this function's prefix.
+  try {
+    return hdf5::open_dataset(file, name, path);
+  } catch (const std::runtime_error&) {
+    throw content_error(path, "'" + name + "' exists but is not a dataset (it may be a group)",
+                        "store the array as a dataset named '" + name + "' at the root");
+  }
 }
 
 }  // namespace
