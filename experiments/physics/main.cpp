@@ -157,11 +157,11 @@ void add_options(CLI::App& app, Config& config) {
       ->transform(experiments::unsigned_integer(1, max_hidden_units))
       ->capture_default_str();
   app.add_option("--learning-rate", s.learning_rate, "SGD learning rate of the adversarial phase")
-      ->check(experiments::positive_number())
+      ->transform(experiments::positive_number())
       ->capture_default_str();
   app.add_option("--adversary-learning-rate", s.adversary_learning_rate,
                  "SGD learning rate of the adversary, in pretraining and the adversarial phase")
-      ->check(experiments::positive_number())
+      ->transform(experiments::positive_number())
       ->capture_default_str();
   app.add_option("--batch-size", s.batch_size,
                  "minibatch size M of the adversarial phase, at most --train-samples / 4 - 1")

@@ -30,7 +30,7 @@ nlohmann::json to_json(const Config& config) {
 
 void add_options(CLI::App& app, Config& config) {
   app.add_option("--lambda", config.lambda, "weight lambda of L_r in L_f - lambda L_r (>= 0)")
-      ->check(experiments::non_negative_number())
+      ->transform(experiments::non_negative_number())
       ->capture_default_str();
   app.add_option("--iterations", config.iterations, "adversarial iterations T")
       ->transform(experiments::positive_integer())
@@ -57,7 +57,7 @@ void add_options(CLI::App& app, Config& config) {
       ->capture_default_str();
   app.add_option("--learning-rate", config.learning_rate,
                  "SGD learning rate of every phase (no momentum)")
-      ->check(experiments::positive_number())
+      ->transform(experiments::positive_number())
       ->capture_default_str();
   app.add_option("--samples", config.samples, "generated samples, training plus validation")
       ->transform(experiments::positive_integer())
