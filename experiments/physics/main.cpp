@@ -122,8 +122,10 @@ nlohmann::json to_json(const Config& config) {
 void add_options(CLI::App& app, Config& config) {
   auto& s = config.settings;
   app.add_option("--preset", config.preset,
-                 "quick: reduced sizes that finish in minutes on two cores; paper: the paper's "
-                 "sizes (150000 training jets, T = 1000, 20 pretraining epochs)")
+                 "quick: 30000 training, 2000 validation and 20000 test jets, T = 100, 5 "
+                 "pretraining epochs of f and of r, minutes on two cores; paper: the "
+                 "paper's 150000, 10000 and 50000 jets, T = 1000, 20 and 20 epochs, about an "
+                 "hour on two cores")
       ->check(CLI::IsMember({"quick", "paper"}))
       ->capture_default_str();
   const std::string jets_in_total =
@@ -144,8 +146,8 @@ void add_options(CLI::App& app, Config& config) {
                      jets_in_total + ")")
       ->transform(experiments::unsigned_integer(1, max_total_jets));
   app.add_option("--iterations", s.iterations,
-                 "adversarial iterations T; each trains r for one epoch over Y = 0 "
-                 "(default: preset)")
+                 "adversarial iterations T; each trains r for one epoch over the Y = 0 jets, "
+                 "then takes one step of f (default: preset)")
       ->transform(experiments::positive_integer());
   app.add_option("--pretrain-classifier-epochs", s.pretrain_classifier_epochs,
                  "epochs of Adam pretraining of f (default: preset)")
@@ -156,7 +158,7 @@ void add_options(CLI::App& app, Config& config) {
   app.add_option("--hidden-units", s.hidden_units, "width of the 3 hidden layers of f and r")
       ->transform(experiments::unsigned_integer(1, max_hidden_units))
       ->capture_default_str();
-  app.add_option("--learning-rate", s.learning_rate, "SGD learning rate of the adversarial phase")
+  app.add_option("--learning-rate", s.learning_rate, "SGD learning rate of the classifier f in the adversarial phase")
       ->transform(experiments::positive_number())
       ->capture_default_str();
   app.add_option("--adversary-learning-rate", s.adversary_learning_rate,
