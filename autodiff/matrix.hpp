@@ -1,12 +1,15 @@
 #pragma once
 
-// The array type of the engine and the helpers that format shapes in errors.
+// The array type of the engine and the helpers that format shapes and numbers
+// in errors.
 //
 // Every value on the tape is a rank-2 array of doubles. A batch of samples is
 // [batch, features], a column of per-sample numbers is [batch, 1] and a scalar
 // is [1, 1]. A fixed rank keeps shapes on the stack and makes broadcasting a
 // two-axis rule, which is all that dense networks need.
 
+#include <array>
+#include <charconv>
 #include <cstddef>
 #include <stdexcept>
 #include <string>
@@ -26,6 +29,14 @@ inline Shape shape_of(const Matrix& matrix) {
 // Formats a shape as "[rows, cols]".
 inline std::string to_string(const Shape& shape) {
   return "[" + std::to_string(shape[0]) + ", " + std::to_string(shape[1]) + "]";
+}
+
+// Formats a double in the shortest form that reads back to the same value,
+// for error messages: 0.1 prints as "0.1", not "0.100000".
+inline std::string format_number(double value) {
+  std::array<char, 64> buffer{};
+  const auto result = std::to_chars(buffer.data(), buffer.data() + buffer.size(), value);
+  return std::string(buffer.data(), result.ptr);
 }
 
 // Builds the one message format that every shape error uses:

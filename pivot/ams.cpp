@@ -9,14 +9,12 @@
 #include <string>
 #include <utility>
 
+#include "autodiff/matrix.hpp"
+
 namespace pivot {
 namespace {
 
-std::string format_number(double value) {
-  std::array<char, 64> buffer{};
-  const auto result = std::to_chars(buffer.data(), buffer.data() + buffer.size(), value);
-  return std::string(buffer.data(), result.ptr);
-}
+using autodiff::format_number;
 
 void check_count(const char* name, double value) {
   if (!(value >= 0.0 && std::isfinite(value))) {  // also rejects NaN

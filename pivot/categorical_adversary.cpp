@@ -6,17 +6,13 @@
 #include <stdexcept>
 #include <string>
 
+#include "autodiff/matrix.hpp"
 #include "nn/losses.hpp"
 
 namespace pivot {
 namespace {
 
-// Formats a double in the shortest form that reads back to the same value.
-std::string format_number(double value) {
-  std::array<char, 64> buffer{};
-  const auto result = std::to_chars(buffer.data(), buffer.data() + buffer.size(), value);
-  return std::string(buffer.data(), result.ptr);
-}
+using autodiff::format_number;
 
 // Throws unless `value`, found at `where`, is an integer in [0, classes).
 void check_class_index(const std::string& function, const std::string& where, double value,

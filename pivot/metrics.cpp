@@ -8,18 +8,15 @@
 #include <string>
 #include <utility>
 
+#include "autodiff/matrix.hpp"
+
 namespace pivot {
 namespace {
 
 // A sample value and its weight.
 using WeightedValue = std::pair<double, double>;
 
-// Formats a double in the shortest form that reads back to the same value.
-std::string format_number(double value) {
-  std::array<char, 64> buffer{};
-  const auto result = std::to_chars(buffer.data(), buffer.data() + buffer.size(), value);
-  return std::string(buffer.data(), result.ptr);
-}
+using autodiff::format_number;
 
 void check_not_empty(const char* function, const char* name, std::span<const double> values) {
   if (values.empty()) {

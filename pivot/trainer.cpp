@@ -11,6 +11,7 @@
 #include <xtensor/xreducer.hpp>
 #include <xtensor/xview.hpp>
 
+#include "autodiff/matrix.hpp"
 #include "autodiff/ops/arithmetic.hpp"
 #include "autodiff/ops/elementwise.hpp"
 #include "autodiff/ops/structure.hpp"
@@ -22,12 +23,7 @@ namespace {
 
 constexpr std::size_t evaluation_chunk = 8192;  // rows per tape when evaluating
 
-// Formats a double in the shortest form that reads back to the same value.
-std::string format_number(double value) {
-  std::array<char, 64> buffer{};
-  const auto result = std::to_chars(buffer.data(), buffer.data() + buffer.size(), value);
-  return std::string(buffer.data(), result.ptr);
-}
+using autodiff::format_number;
 
 // Throws unless `first`, the argument first_<unit>, can start a phase of
 // `total` units (`total_name` in messages): 1 runs the phase from the start,

@@ -9,17 +9,14 @@
 #include <utility>
 #include <vector>
 
+#include "autodiff/matrix.hpp"
+
 namespace nn {
 namespace {
 
 using autodiff::Matrix;
 
-// Formats a double in the shortest form that reads back to the same value.
-std::string format_number(double value) {
-  std::array<char, 64> buffer{};
-  const auto result = std::to_chars(buffer.data(), buffer.data() + buffer.size(), value);
-  return std::string(buffer.data(), result.ptr);
-}
+using autodiff::format_number;
 
 void check_column(const std::string& where, const char* name, const Matrix& column) {
   if (column.shape(1) != 1) {

@@ -9,17 +9,13 @@
 #include <string>
 #include <vector>
 
+#include "autodiff/matrix.hpp"
 #include "nn/data/batches.hpp"
 
 namespace nn {
 namespace {
 
-// Formats a double in the shortest form that reads back to the same value.
-std::string format_number(double value) {
-  std::array<char, 64> buffer{};
-  const auto result = std::to_chars(buffer.data(), buffer.data() + buffer.size(), value);
-  return std::string(buffer.data(), result.ptr);
-}
+using autodiff::format_number;
 
 // Says which validation sizes leave both parts of a dataset of `size` rows non-empty.
 std::string valid_validation_sizes(std::size_t size) {

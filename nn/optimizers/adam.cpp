@@ -9,15 +9,12 @@
 
 #include <xtensor/xmath.hpp>
 
+#include "autodiff/matrix.hpp"
+
 namespace nn {
 namespace {
 
-// Formats a double in the shortest form that reads back to the same value.
-std::string format_number(double value) {
-  std::array<char, 64> buffer{};
-  const auto result = std::to_chars(buffer.data(), buffer.data() + buffer.size(), value);
-  return std::string(buffer.data(), result.ptr);
-}
+using autodiff::format_number;
 
 void check_positive(const char* option, double value, const char* example) {
   if (!std::isfinite(value) || value <= 0.0) {

@@ -7,15 +7,12 @@
 #include <string>
 #include <utility>
 
+#include "autodiff/matrix.hpp"
+
 namespace nn {
 namespace {
 
-// Formats a double in the shortest form that reads back to the same value.
-std::string format_number(double value) {
-  std::array<char, 64> buffer{};
-  const auto result = std::to_chars(buffer.data(), buffer.data() + buffer.size(), value);
-  return std::string(buffer.data(), result.ptr);
-}
+using autodiff::format_number;
 
 SgdOptions validated(const SgdOptions& options) {
   if (!std::isfinite(options.learning_rate) || options.learning_rate <= 0.0) {
