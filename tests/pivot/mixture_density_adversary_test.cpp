@@ -15,19 +15,16 @@
 #include "pivot/mixture_density_adversary.hpp"
 #include "tolerances.hpp"
 
+#include "adversary_checks.hpp"
+
 namespace tt = boost::test_tools;
 using autodiff::Matrix;
 using autodiff::Tape;
 using autodiff::Variable;
 
-namespace {
+using namespace adversary_checks;
 
-autodiff::GradientCheckOptions gradient_options() {
-  autodiff::GradientCheckOptions options;
-  options.absolute_tolerance = test_tolerance::gradient_absolute;
-  options.relative_tolerance = test_tolerance::gradient_relative;
-  return options;
-}
+namespace {
 
 // Smooth activations, so that central differences never straddle a ReLU kink.
 pivot::MixtureDensityOptions small_mixture(std::size_t components, std::size_t inputs = 1) {
@@ -36,76 +33,6 @@ pivot::MixtureDensityOptions small_mixture(std::size_t components, std::size_t i
   options.hidden = {{6, nn::ActivationKind::tanh}, {5, nn::ActivationKind::tanh}};
   options.inputs = inputs;
   return options;
-}
-
-// Checks d L_r / d scores with autodiff::check_gradient.
-void check_score_gradient(pivot::Adversary& adversary, const Matrix& scores,
-                          const pivot::AdversaryBatch& batch) {
-  const auto result = autodiff::check_gradient(
-      [&](Tape&, std::span<const Variable> in) { return adversary.loss(in[0], batch); }, {scores},
-      gradient_options());
-  BOOST_TEST(result.passed, result.first_failure);
-}
-
-// Compares d L_r / d p from Tape::backward with the central difference
-// (L(p + h) - L(p - h)) / 2h, h = 1e-6 max(1, |p|), for every element of every
-// parameter, and reports the first element of each parameter that fails.
-void check_parameter_gradients(pivot::Adversary& adversary, const Matrix& scores,
-                               const pivot::AdversaryBatch& batch) {
-  const autodiff::ParameterList parameters = adversary.parameters();
-  BOOST_TEST_REQUIRE(!parameters.empty());
-
-  Tape tape;
-  const Variable loss = adversary.loss(tape.constant(scores), batch);
-  tape.backward(loss, parameters);
-
-  const auto loss_value = [&] {
-    Tape fresh;
-    return adversary.loss(fresh.constant(scores), batch).value()(0, 0);
-  };
-  for (autodiff::Parameter* parameter : parameters) {
-    const Matrix analytic = parameter->gradient;
-    std::size_t failures = 0;
-    std::ostringstream first_failure;
-    for (std::size_t k = 0; k < parameter->value.size(); ++k) {
-      const double original = parameter->value.flat(k);
-      const double h = 1e-6 * std::max(1.0, std::abs(original));
-      parameter->value.flat(k) = original + h;
-      const double plus = loss_value();
-      parameter->value.flat(k) = original - h;
-      const double minus = loss_value();
-      parameter->value.flat(k) = original;
-
-      const double numeric = (plus - minus) / (2.0 * h);
-      const double error = std::abs(analytic.flat(k) - numeric);
-      if (error > test_tolerance::gradient_absolute &&
-          error > test_tolerance::gradient_relative * std::abs(numeric)) {
-        if (failures == 0) {
-          first_failure << "element " << k << ": analytic " << analytic.flat(k) << ", numeric "
-                        << numeric;
-        }
-        ++failures;
-      }
-    }
-    BOOST_TEST(failures == 0u, parameter->name
-                                   << ": " << failures << " of " << parameter->value.size()
-                                   << " elements differ; first " << first_failure.str());
-  }
-}
-
-// The message of the std::invalid_argument that `call` throws, or a marker
-// that no check on the message can match when it throws nothing.
-std::string error_message(const std::function<void()>& call) {
-  try {
-    call();
-  } catch (const std::invalid_argument& error) {
-    return error.what();
-  }
-  return "<no std::invalid_argument thrown>";
-}
-
-bool contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
 }
 
 const Matrix scores{{0.1}, {0.45}, {0.8}, {0.97}};
