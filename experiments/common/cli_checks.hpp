@@ -50,9 +50,9 @@ inline bool is_decimal_number(std::string_view text) {
   return position == text.size();
 }
 
-// Parses `text` as a finite number in decimal notation; returns false for
-// anything else, including values outside the range of double such as 1e999
-// and 1e-400, for which strtod sets ERANGE.
+// Parses `text` as a finite number in decimal notation. Returns false for
+// anything else, also for values outside the range of double such as 1e999
+// and 1e-400, because strtod sets ERANGE for them.
 inline bool parse_number(const std::string& text, double& value) {
   if (!is_decimal_number(text)) return false;
   char* end = nullptr;
@@ -78,7 +78,7 @@ inline CLI::Validator positive_number() {
 }
 
 // Accepts finite numbers >= 0 in decimal notation and rewrites every zero,
-// "-0" included, as "0", so that the option holds +0.0 and prints as 0. The
+// "-0" included, as "0", so that the option stores +0.0 and prints as 0. The
 // rewrite takes effect only when the validator is registered with
 // transform(); CLI11 runs a check() validator on a copy of the text.
 inline CLI::Validator non_negative_number() {

@@ -72,7 +72,7 @@ constexpr std::size_t max_seeds = 1000;  // 5 variants x 1000 seeds = 5000 runs
 constexpr std::size_t max_hidden_units = 65536;
 // Training, validation and test jets together, 48 times the paper preset. A
 // jet takes 9 doubles (6 features, y, z, weight), 72 bytes, in each copy of
-// the data set, and the program holds several copies: the simulated set, the
+// the data set, and the program keeps several copies: the simulated set, the
 // split and standardized parts, and a training set per running job. With
 // --jobs 2, the peak resident memory grew by about 660 bytes per jet (61 MB
 // at 20000 training jets, 100 MB at 80000, /usr/bin/time on a 2-core AMD

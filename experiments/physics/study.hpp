@@ -40,8 +40,9 @@ struct StudySettings {
 // The program simulates N jets, making jet i a W when i is odd and giving it
 // pileup when i / 2 is odd, so each of the four (Y, Z) classes has
 // s >= floor(N / 4) jets. nn::split_stratified with a held-out fraction f
-// moves floor(f s) or floor(f s) + 1 jets of each class to the held-out part,
-// which keeps at least (1 - f) s - 1 of them and takes more than f s - 1.
+// moves floor(f s) or floor(f s) + 1 jets of each class to the held-out part.
+// So the kept part has at least (1 - f) s - 1 of them, and the held-out part
+// more than f s - 1.
 // The program splits the jets into training and held-out jets, then the
 // held-out jets into test and validation jets.
 
@@ -54,9 +55,9 @@ inline std::size_t training_jets_per_class(std::size_t train_samples) {
 }
 
 // Returns the number of test jets that each (Y, Z) class is guaranteed to
-// get: the held-out jets of a class number more than held-out / 4 - 7 / 4,
-// and the second split keeps more than test_samples / 4 - 11 / 4 of them,
-// so at least floor(test_samples / 4) - 2.
+// get. A class has more than held-out / 4 - 7 / 4 held-out jets, and the
+// second split keeps more than test_samples / 4 - 11 / 4 of them for the
+// test set, so at least floor(test_samples / 4) - 2.
 inline std::size_t test_jets_per_class(std::size_t test_samples) {
   const std::size_t quarter = test_samples / 4;
   return quarter > 1 ? quarter - 2 : 0;

@@ -295,10 +295,10 @@ int run(const toy::Config& config, experiments::ResultFolder& folder,
 }
 
 // Throws std::invalid_argument when `position` cannot come from a run of
-// `config`: its phase is unknown or is the adversarial phase of the other
-// variant, more units are finished than the phase has, or the history is not
-// the iterations 1 to `completed` of the adversarial phase (in a pretraining
-// phase it must be empty).
+// `config`. That is the case when its phase is unknown or is the adversarial
+// phase of the other variant, or when more units are finished than the phase
+// has. It is also the case when the history is not the iterations 1 to
+// `completed` of the adversarial phase, or not empty in a pretraining phase.
 void check_position(const pivot::RunPosition& position, const toy::Config& config) {
   const std::size_t rank = phase_rank(position.phase);
   const std::string adversarial_phase =
