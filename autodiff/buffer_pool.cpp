@@ -80,7 +80,7 @@ void BufferPool::release() {
 std::size_t BufferPool::pooled_bytes() const {
   std::size_t bytes = 0;
   for (std::size_t k = 0; k < classes_.size(); ++k) {
-    bytes += classes_[k].free.size() * class_elements_[k] * sizeof(double);
+    bytes += classes_[k].free.size() * class_elements_[k] * sizeof(Scalar);
   }
   return bytes;
 }

@@ -26,7 +26,7 @@ Variable projected_output(Tape& tape, const TapeFunction& function,
     std::uniform_real_distribution<double> uniform(0.5, 1.5);
     projection = Matrix(output.value().shape());
     for (auto& r : projection) {
-      r = uniform(generator);
+      r = static_cast<Scalar>(uniform(generator));
     }
   }
   return sum(output * tape.constant(projection));
@@ -57,17 +57,17 @@ GradientCheckResult check_gradient(const TapeFunction& function, const std::vect
         const double x = inputs[k](i, j);
         const double h = options.step * std::max(1.0, std::abs(x));
 
-        perturbed[k](i, j) = x + h;
+        perturbed[k](i, j) = static_cast<Scalar>(x + h);
         Tape plus_tape;
         const double plus =
             projected_output(plus_tape, function, perturbed, leaves, projection, options.seed)
                 .value()(0, 0);
-        perturbed[k](i, j) = x - h;
+        perturbed[k](i, j) = static_cast<Scalar>(x - h);
         Tape minus_tape;
         const double minus =
             projected_output(minus_tape, function, perturbed, leaves, projection, options.seed)
                 .value()(0, 0);
-        perturbed[k](i, j) = x;
+        perturbed[k](i, j) = static_cast<Scalar>(x);
 
         const double numeric = (plus - minus) / (2.0 * h);
         const double absolute_error = std::abs(analytic[k](i, j) - numeric);

@@ -3,7 +3,7 @@
 // The array type of the engine and the helpers that format shapes and numbers
 // in errors.
 //
-// Every value on the tape is a rank-2 array of doubles. A batch of samples is
+// Every value on the tape is a rank-2 array of Scalar. A batch of samples is
 // [batch, features], a column of per-sample numbers is [batch, 1] and a scalar
 // is [1, 1]. A fixed rank keeps shapes on the stack and makes broadcasting a
 // two-axis rule, which is all that dense networks need.
@@ -19,7 +19,16 @@
 
 namespace autodiff {
 
-using Matrix = xt::xtensor<double, 2>;
+// The element type: double by default, float in a build configured with
+// -DPIVOT_SCALAR=float (CMakeLists.txt), which halves the work per element of
+// the matrix products and the vectorized math. Gradient checks need double.
+#ifdef AUTODIFF_SCALAR_FLOAT
+using Scalar = float;
+#else
+using Scalar = double;
+#endif
+
+using Matrix = xt::xtensor<Scalar, 2>;
 using Shape = std::array<std::size_t, 2>;
 
 inline Shape shape_of(const Matrix& matrix) {

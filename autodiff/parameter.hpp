@@ -20,7 +20,7 @@ struct Parameter {
   Parameter(std::string parameter_name, Matrix initial_value)
       : name(std::move(parameter_name)),
         value(std::move(initial_value)),
-        gradient(xt::zeros<double>(value.shape())) {}
+        gradient(xt::zeros<Scalar>(value.shape())) {}
 
   std::string name;
   Matrix value;

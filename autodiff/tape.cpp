@@ -218,10 +218,10 @@ Matrix& Tape::fresh_gradient(Node& node) {
 
 void Tape::accumulate(std::size_t node, const Matrix& gradient) {
   auto& target = nodes_[node];
-  const double* source = gradient.data();
+  const Scalar* source = gradient.data();
   const std::size_t count = gradient.size();
   if (target.has_gradient) {
-    double* destination = target.gradient.data();
+    Scalar* destination = target.gradient.data();
     for (std::size_t k = 0; k < count; ++k) {
       destination[k] += source[k];
     }
@@ -248,7 +248,7 @@ void Tape::backward(Variable loss, std::span<const Variable> wrt) {
   for (const std::size_t index : wrt_nodes) {
     Node& node = nodes_[index];
     if (!node.has_gradient) {
-      node.gradient = xt::zeros<double>(node.value.shape());
+      node.gradient = xt::zeros<Scalar>(node.value.shape());
       node.has_gradient = true;
     }
   }
@@ -274,7 +274,7 @@ void Tape::backward(Variable loss, const ParameterList& parameters) {
     } else if (shape_of(parameter->gradient) == shape_of(parameter->value)) {
       std::fill(parameter->gradient.begin(), parameter->gradient.end(), 0.0);
     } else {
-      parameter->gradient = xt::zeros<double>(parameter->value.shape());
+      parameter->gradient = xt::zeros<Scalar>(parameter->value.shape());
     }
   }
 }
@@ -341,7 +341,7 @@ std::size_t Tape::allocated_bytes() const {
   for (const auto& node : nodes_) {
     elements += node.value.size() + node.gradient.size() + node.saved.size();
   }
-  return elements * sizeof(double) + pool_.pooled_bytes();
+  return elements * sizeof(Scalar) + pool_.pooled_bytes();
 }
 
 }  // namespace autodiff

@@ -120,7 +120,7 @@ inline double logistic_kernel(double x) {
   return x >= 0.0 ? 1.0 / (1.0 + e) : e / (1.0 + e);
 }
 
-void check_sizes(const char* function, std::span<const double> x, std::span<double> y) {
+void check_sizes(const char* function, std::span<const Scalar> x, std::span<Scalar> y) {
   if (x.size() != y.size()) {
     throw std::invalid_argument(std::string("vector_math::") + function + ": x has " +
                                 std::to_string(x.size()) + " elements and y " +
@@ -130,48 +130,48 @@ void check_sizes(const char* function, std::span<const double> x, std::span<doub
 
 // The loops are written twice: a separate in-place loop lets the compiler
 // vectorize without the overlap test that would send x == y to scalar code.
-AUTODIFF_TARGET_CLONES void exp_loop(const double* __restrict x, double* __restrict y,
+AUTODIFF_TARGET_CLONES void exp_loop(const Scalar* __restrict x, Scalar* __restrict y,
                                      std::size_t count) {
   for (std::size_t k = 0; k < count; ++k) {
-    y[k] = exp_kernel(x[k]);
+    y[k] = static_cast<Scalar>(exp_kernel(x[k]));
   }
 }
 
-AUTODIFF_TARGET_CLONES void exp_in_place(double* y, std::size_t count) {
+AUTODIFF_TARGET_CLONES void exp_in_place(Scalar* y, std::size_t count) {
   for (std::size_t k = 0; k < count; ++k) {
-    y[k] = exp_kernel(y[k]);
+    y[k] = static_cast<Scalar>(exp_kernel(y[k]));
   }
 }
 
-AUTODIFF_TARGET_CLONES void tanh_loop(const double* __restrict x, double* __restrict y,
+AUTODIFF_TARGET_CLONES void tanh_loop(const Scalar* __restrict x, Scalar* __restrict y,
                                       std::size_t count) {
   for (std::size_t k = 0; k < count; ++k) {
-    y[k] = tanh_kernel(x[k]);
+    y[k] = static_cast<Scalar>(tanh_kernel(x[k]));
   }
 }
 
-AUTODIFF_TARGET_CLONES void tanh_in_place(double* y, std::size_t count) {
+AUTODIFF_TARGET_CLONES void tanh_in_place(Scalar* y, std::size_t count) {
   for (std::size_t k = 0; k < count; ++k) {
-    y[k] = tanh_kernel(y[k]);
+    y[k] = static_cast<Scalar>(tanh_kernel(y[k]));
   }
 }
 
-AUTODIFF_TARGET_CLONES void logistic_loop(const double* __restrict x, double* __restrict y,
+AUTODIFF_TARGET_CLONES void logistic_loop(const Scalar* __restrict x, Scalar* __restrict y,
                                           std::size_t count) {
   for (std::size_t k = 0; k < count; ++k) {
-    y[k] = logistic_kernel(x[k]);
+    y[k] = static_cast<Scalar>(logistic_kernel(x[k]));
   }
 }
 
-AUTODIFF_TARGET_CLONES void logistic_in_place(double* y, std::size_t count) {
+AUTODIFF_TARGET_CLONES void logistic_in_place(Scalar* y, std::size_t count) {
   for (std::size_t k = 0; k < count; ++k) {
-    y[k] = logistic_kernel(y[k]);
+    y[k] = static_cast<Scalar>(logistic_kernel(y[k]));
   }
 }
 
 }  // namespace
 
-void exp(std::span<const double> x, std::span<double> y) {
+void exp(std::span<const Scalar> x, std::span<Scalar> y) {
   check_sizes("exp", x, y);
   if (x.data() == y.data()) {
     exp_in_place(y.data(), y.size());
@@ -180,7 +180,7 @@ void exp(std::span<const double> x, std::span<double> y) {
   }
 }
 
-void tanh(std::span<const double> x, std::span<double> y) {
+void tanh(std::span<const Scalar> x, std::span<Scalar> y) {
   check_sizes("tanh", x, y);
   if (x.data() == y.data()) {
     tanh_in_place(y.data(), y.size());
@@ -189,7 +189,7 @@ void tanh(std::span<const double> x, std::span<double> y) {
   }
 }
 
-void logistic(std::span<const double> x, std::span<double> y) {
+void logistic(std::span<const Scalar> x, std::span<Scalar> y) {
   check_sizes("logistic", x, y);
   if (x.data() == y.data()) {
     logistic_in_place(y.data(), y.size());

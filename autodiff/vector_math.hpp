@@ -15,21 +15,26 @@
 // library: exp overflows to +inf above 709.78 and underflows to 0 below
 // -745.13, tanh(±inf) = ±1, and NaN gives NaN.
 //
+// The kernels compute in double; in a float build (autodiff/matrix.hpp) each
+// element is widened, evaluated and rounded back to float.
+//
 // Each function writes y_k = f(x_k) for every k. `x` and `y` must have the
 // same size and be either the same array (in place) or not overlap.
 
 #include <span>
 
+#include "autodiff/matrix.hpp"
+
 namespace autodiff::vector_math {
 
 // e^x.
-void exp(std::span<const double> x, std::span<double> y);
+void exp(std::span<const Scalar> x, std::span<Scalar> y);
 
 // tanh x, as (e^2|x| - 1) / (e^2|x| + 1) with the sign of x, from a series
 // for e^2|x| - 1 near 0 so that small x keep their relative precision.
-void tanh(std::span<const double> x, std::span<double> y);
+void tanh(std::span<const Scalar> x, std::span<Scalar> y);
 
 // 1 / (1 + e^-x), from e^-|x| so that it never overflows.
-void logistic(std::span<const double> x, std::span<double> y);
+void logistic(std::span<const Scalar> x, std::span<Scalar> y);
 
 }  // namespace autodiff::vector_math

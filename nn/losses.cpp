@@ -38,7 +38,7 @@ Matrix mean_coefficients(const char* loss, const Shape& predictions, const Matri
     throw shape_error(loss, "the batch has no samples", predictions);
   }
   if (weights == nullptr) {
-    return Matrix(Shape{rows, 1}, 1.0 / static_cast<double>(rows));
+    return Matrix(Shape{rows, 1}, static_cast<Scalar>(1.0 / static_cast<double>(rows)));
   }
 
   if (shape_of(*weights) != Shape{rows, 1}) {
@@ -67,7 +67,7 @@ Matrix mean_coefficients(const char* loss, const Shape& predictions, const Matri
 
   Matrix coefficients(Shape{rows, 1});
   for (std::size_t i = 0; i < rows; ++i) {
-    coefficients(i, 0) = (*weights)(i, 0) / total;
+    coefficients(i, 0) = static_cast<Scalar>((*weights)(i, 0) / total);
   }
   return coefficients;
 }
@@ -92,14 +92,14 @@ void check_binary_targets(const char* loss, const Matrix& targets) {
 Variable record_loss(const char* loss, Variable input, double value, Matrix derivative) {
   autodiff::Tape& tape = input.tape();
   Matrix result = tape.buffer({1, 1});
-  result(0, 0) = value;
+  result(0, 0) = static_cast<Scalar>(value);
 
   return tape.record(
       loss, std::move(result), {input},
       [](const Matrix& g, GradientSink& sink) {
         if (!sink.needs(0)) return;
         const double scale = g(0, 0);
-        const double* saved = sink.saved().data();
+        const Scalar* saved = sink.saved().data();
         autodiff::kernels::write(sink.target(0),
                                  [scale, saved](std::size_t k) { return scale * saved[k]; });
       },
@@ -110,7 +110,7 @@ Variable record_loss(const char* loss, Variable input, double value, Matrix deri
 // one vectorized pass; never above 1, so it cannot overflow.
 Matrix exp_of_minus_magnitude(autodiff::Tape& tape, const Matrix& x) {
   Matrix result = tape.buffer(shape_of(x));
-  double* out = result.data();
+  Scalar* out = result.data();
   for (std::size_t k = 0; k < x.size(); ++k) {
     out[k] = -std::abs(x.data()[k]);
   }
@@ -127,11 +127,11 @@ void exp_minus_row_maximum(const Matrix& x, Matrix& exps, Matrix& log_sums) {
   const std::size_t rows = x.shape(0);
   const std::size_t cols = x.shape(1);
   for (std::size_t i = 0; i < rows; ++i) {
-    const double* row = x.data() + i * cols;
+    const Scalar* row = x.data() + i * cols;
     const double maximum = *std::max_element(row, row + cols);
-    log_sums(i, 0) = maximum;
+    log_sums(i, 0) = static_cast<Scalar>(maximum);
     for (std::size_t j = 0; j < cols; ++j) {
-      exps(i, j) = row[j] - maximum;
+      exps(i, j) = static_cast<Scalar>(row[j] - maximum);
     }
   }
 
@@ -139,14 +139,14 @@ void exp_minus_row_maximum(const Matrix& x, Matrix& exps, Matrix& log_sums) {
                              autodiff::kernels::elements(exps));
 
   for (std::size_t i = 0; i < rows; ++i) {
-    double* row = exps.data() + i * cols;
+    Scalar* row = exps.data() + i * cols;
     double sum = 0.0;
     for (std::size_t j = 0; j < cols; ++j) {
       sum += row[j];
     }
-    log_sums(i, 0) += std::log(sum);
+    log_sums(i, 0) += static_cast<Scalar>(std::log(sum));
     for (std::size_t j = 0; j < cols; ++j) {
-      row[j] /= sum;
+      row[j] = static_cast<Scalar>(row[j] / sum);
     }
   }
 }
@@ -190,7 +190,7 @@ Variable binary_cross_entropy(Variable probabilities, const Matrix& targets,
     if (log_q > log_floor) {
       slope += (1.0 - y) / (1.0 - probability);
     }
-    derivative(i, 0) = coefficients(i, 0) * slope;
+    derivative(i, 0) = static_cast<Scalar>(coefficients(i, 0) * slope);
   }
 
   return record_loss(loss, probabilities, value, std::move(derivative));
@@ -220,7 +220,7 @@ Variable binary_cross_entropy_with_logits(Variable logits, const Matrix& targets
     const double softplus = std::max(logit, 0.0) + std::log1p(e(i, 0));
     const double sigmoid = logit >= 0.0 ? 1.0 / (1.0 + e(i, 0)) : e(i, 0) / (1.0 + e(i, 0));
     value += coefficients(i, 0) * (softplus - y * logit);
-    derivative(i, 0) = coefficients(i, 0) * (sigmoid - y);
+    derivative(i, 0) = static_cast<Scalar>(coefficients(i, 0) * (sigmoid - y));
   }
   tape.recycle(std::move(e));
 
@@ -260,7 +260,8 @@ Variable categorical_cross_entropy(Variable logits, const Matrix& one_hot_target
     value += coefficients(i, 0) * sample_loss;
 
     for (std::size_t k = 0; k < shape[1]; ++k) {
-      derivative(i, k) = coefficients(i, 0) * (softmax(i, k) * target_sum - t(i, k));
+      derivative(i, k) =
+          static_cast<Scalar>(coefficients(i, 0) * (softmax(i, k) * target_sum - t(i, k)));
     }
   }
   tape.recycle(std::move(softmax));
@@ -278,7 +279,7 @@ Matrix one_hot(const Matrix& class_indices, std::size_t class_count) {
   }
 
   const std::size_t rows = class_indices.shape(0);
-  Matrix result = xt::zeros<double>({rows, class_count});  // [n, class_count]
+  Matrix result = xt::zeros<Scalar>({rows, class_count});  // [n, class_count]
   for (std::size_t i = 0; i < rows; ++i) {
     const double index = class_indices(i, 0);
     // The message is built on failure only: formatting it for every row cost
@@ -317,7 +318,7 @@ Variable mean_squared_error(Variable predictions, const Matrix& targets, const M
     for (std::size_t j = 0; j < shape[1]; ++j) {
       const double residual = p(i, j) - targets(i, j);
       squared_error += residual * residual;
-      derivative(i, j) = coefficients(i, 0) * 2.0 * residual / columns;
+      derivative(i, j) = static_cast<Scalar>(coefficients(i, 0) * 2.0 * residual / columns);
     }
     value += coefficients(i, 0) * squared_error / columns;
   }
@@ -376,8 +377,9 @@ Variable gaussian_mixture_nll(Variable means, Variable log_sigmas, Variable mixt
     const double normalizer = log_prior_normalizer(i, 0);
     for (std::size_t c = 0; c < components; ++c) {
       const double u = (z - mu(i, c)) * inverse_sigma(i, c);
-      standardized(i, c) = u;
-      joint(i, c) = a(i, c) - normalizer - 0.5 * u * u - s(i, c) - half_log_two_pi;
+      standardized(i, c) = static_cast<Scalar>(u);
+      joint(i, c) =
+          static_cast<Scalar>(a(i, c) - normalizer - 0.5 * u * u - s(i, c) - half_log_two_pi);
     }
   }
   Matrix log_likelihood = tape.buffer({rows, 1});  // logsumexp_c q_c
@@ -391,15 +393,15 @@ Variable gaussian_mixture_nll(Variable means, Variable log_sigmas, Variable mixt
     const double coefficient = coefficients(i, 0);
     value -= coefficient * log_likelihood(i, 0);
 
-    double* d_means = derivatives.data() + i * 3 * components;
-    double* d_log_sigmas = d_means + components;
-    double* d_logits = d_log_sigmas + components;
+    Scalar* d_means = derivatives.data() + i * 3 * components;
+    Scalar* d_log_sigmas = d_means + components;
+    Scalar* d_logits = d_log_sigmas + components;
     for (std::size_t c = 0; c < components; ++c) {
       const double responsibility = joint(i, c);
       const double u = standardized(i, c);
-      d_means[c] = -coefficient * responsibility * u * inverse_sigma(i, c);
-      d_log_sigmas[c] = coefficient * responsibility * (1.0 - u * u);
-      d_logits[c] = coefficient * (prior(i, c) - responsibility);
+      d_means[c] = static_cast<Scalar>(-coefficient * responsibility * u * inverse_sigma(i, c));
+      d_log_sigmas[c] = static_cast<Scalar>(coefficient * responsibility * (1.0 - u * u));
+      d_logits[c] = static_cast<Scalar>(coefficient * (prior(i, c) - responsibility));
     }
   }
   for (Matrix* scratch : {&inverse_sigma, &prior, &joint, &standardized, &log_prior_normalizer,
@@ -408,7 +410,7 @@ Variable gaussian_mixture_nll(Variable means, Variable log_sigmas, Variable mixt
   }
 
   Matrix result = tape.buffer({1, 1});
-  result(0, 0) = value;
+  result(0, 0) = static_cast<Scalar>(value);
   return tape.record(
       loss, std::move(result), {means, log_sigmas, mixture_logits},
       [](const Matrix& g, GradientSink& sink) {
@@ -420,10 +422,11 @@ Variable gaussian_mixture_nll(Variable means, Variable log_sigmas, Variable mixt
           if (!sink.needs(input)) continue;
           const autodiff::GradientTarget target = sink.target(input);
           for (std::size_t i = 0; i < saved_rows; ++i) {
-            const double* block = saved.data() + i * 3 * width + input * width;
-            double* gradient = target.gradient.data() + i * width;
+            const Scalar* block = saved.data() + i * 3 * width + input * width;
+            Scalar* gradient = target.gradient.data() + i * width;
             for (std::size_t c = 0; c < width; ++c) {
-              gradient[c] = (target.accumulate ? gradient[c] : 0.0) + scale * block[c];
+              gradient[c] =
+                  static_cast<Scalar>((target.accumulate ? gradient[c] : 0.0) + scale * block[c]);
             }
           }
         }

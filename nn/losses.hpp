@@ -27,6 +27,7 @@
 namespace nn {
 
 using autodiff::Matrix;
+using autodiff::Scalar;
 using autodiff::Variable;
 
 // Binary cross-entropy of probabilities p [n, 1] against targets y [n, 1]:

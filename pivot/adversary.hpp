@@ -12,6 +12,7 @@
 namespace pivot {
 
 using autodiff::Matrix;
+using autodiff::Scalar;
 using autodiff::Variable;
 
 // The parts of a minibatch an adversary may use besides the scores, each

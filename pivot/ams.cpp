@@ -44,7 +44,7 @@ double log_excess(double q) {
 }
 
 // Throws unless every value is 0 or 1.
-void check_binary(const char* name, std::span<const double> values) {
+void check_binary(const char* name, std::span<const autodiff::Scalar> values) {
   for (std::size_t i = 0; i < values.size(); ++i) {
     if (values[i] != 0.0 && values[i] != 1.0) {
       throw std::invalid_argument(std::string("ams_curve: ") + name + "[" + std::to_string(i) +
@@ -169,9 +169,11 @@ double ams(double s, double b, double sigma_b) {
                     exponent / 2);
 }
 
-AmsCurve ams_curve(std::span<const double> scores, std::span<const double> labels,
-                   std::span<const double> nuisances, std::span<const double> weights,
-                   double signal_total, double background_total, std::size_t threshold_count) {
+AmsCurve ams_curve(std::span<const autodiff::Scalar> scores,
+                   std::span<const autodiff::Scalar> labels,
+                   std::span<const autodiff::Scalar> nuisances,
+                   std::span<const autodiff::Scalar> weights, double signal_total,
+                   double background_total, std::size_t threshold_count) {
   const std::size_t n = scores.size();
   if (labels.size() != n || nuisances.size() != n || (!weights.empty() && weights.size() != n)) {
     throw std::invalid_argument(

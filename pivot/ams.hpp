@@ -10,6 +10,8 @@
 #include <span>
 #include <vector>
 
+#include "autodiff/matrix.hpp"
+
 namespace pivot {
 
 // The AMS of s expected signal events over b expected background events
@@ -62,10 +64,11 @@ inline constexpr std::size_t max_ams_thresholds = 1'000'000;
 // - one of the three groups above has total weight 0;
 // - a total is not positive and finite, or threshold_count is below 2 or
 //   above max_ams_thresholds.
-AmsCurve ams_curve(std::span<const double> scores, std::span<const double> labels,
-                   std::span<const double> nuisances, std::span<const double> weights = {},
-                   double signal_total = 100.0, double background_total = 1000.0,
-                   std::size_t threshold_count = 100);
+AmsCurve ams_curve(std::span<const autodiff::Scalar> scores,
+                   std::span<const autodiff::Scalar> labels,
+                   std::span<const autodiff::Scalar> nuisances,
+                   std::span<const autodiff::Scalar> weights = {}, double signal_total = 100.0,
+                   double background_total = 1000.0, std::size_t threshold_count = 100);
 
 // The maximum of an AMS curve and the threshold where it is reached.
 struct AmsPeak {

@@ -75,7 +75,7 @@ std::string CategoricalAdversary::describe() const {
   return "categorical classifier, " + std::to_string(classes_) + " classes: " + network_.describe();
 }
 
-double categorical_entropy(std::span<const double> z, std::span<const double> weights,
+double categorical_entropy(std::span<const Scalar> z, std::span<const Scalar> weights,
                            std::size_t classes) {
   const std::string function = "categorical_entropy";
   if (z.empty()) {

@@ -68,7 +68,7 @@ class CategoricalAdversary : public Adversary {
 // not an integer in [0, classes), naming the position and the value. Also
 // throws if the weights differ from z in size, contain a negative or
 // non-finite weight, or sum to 0.
-double categorical_entropy(std::span<const double> z, std::span<const double> weights,
+double categorical_entropy(std::span<const Scalar> z, std::span<const Scalar> weights,
                            std::size_t classes);
 
 }  // namespace pivot

@@ -10,6 +10,7 @@
 namespace pivot {
 
 using autodiff::Matrix;
+using autodiff::Scalar;
 using autodiff::Variable;
 
 // Wraps a network ending in one linear output, the logit. The score is

@@ -18,7 +18,8 @@ using WeightedValue = std::pair<double, double>;
 
 using autodiff::format_number;
 
-void check_not_empty(const char* function, const char* name, std::span<const double> values) {
+void check_not_empty(const char* function, const char* name,
+                     std::span<const autodiff::Scalar> values) {
   if (values.empty()) {
     throw std::invalid_argument(std::string(function) + ": " + name +
                                 " is empty; pass at least one value");
@@ -27,7 +28,8 @@ void check_not_empty(const char* function, const char* name, std::span<const dou
 
 // NaN breaks the strict weak ordering that std::sort requires, so sorting it
 // is undefined behaviour.
-void check_no_nan(const char* function, const char* name, std::span<const double> values) {
+void check_no_nan(const char* function, const char* name,
+                  std::span<const autodiff::Scalar> values) {
   for (std::size_t i = 0; i < values.size(); ++i) {
     if (std::isnan(values[i])) {
       throw std::invalid_argument(std::string(function) + ": " + name + "[" + std::to_string(i) +
@@ -46,7 +48,8 @@ void check_same_size(const char* function, const char* first_name, std::size_t f
 }
 
 // Checks that weights are finite and non-negative and returns their sum.
-double checked_weight_sum(const char* function, const char* name, std::span<const double> weights) {
+double checked_weight_sum(const char* function, const char* name,
+                          std::span<const autodiff::Scalar> weights) {
   double total = 0.0;
   for (std::size_t i = 0; i < weights.size(); ++i) {
     if (!std::isfinite(weights[i]) || weights[i] < 0.0) {
@@ -60,8 +63,8 @@ double checked_weight_sum(const char* function, const char* name, std::span<cons
 }
 
 // Pairs each value with its weight (1 when `weights` is empty) and sorts by value.
-std::vector<WeightedValue> sorted_weighted_values(std::span<const double> values,
-                                                  std::span<const double> weights) {
+std::vector<WeightedValue> sorted_weighted_values(std::span<const autodiff::Scalar> values,
+                                                  std::span<const autodiff::Scalar> weights) {
   std::vector<WeightedValue> sorted;
   sorted.reserve(values.size());
   for (std::size_t i = 0; i < values.size(); ++i) {
@@ -100,7 +103,7 @@ double ks_from_sorted(const std::vector<WeightedValue>& a, double a_total,
 
 }  // namespace
 
-std::span<const double> column_span(const autodiff::Matrix& column) {
+std::span<const autodiff::Scalar> column_span(const autodiff::Matrix& column) {
   if (column.shape(1) != 1) {
     throw autodiff::shape_error("column_span", "expected a column [n, 1]",
                                 autodiff::shape_of(column));
@@ -108,7 +111,7 @@ std::span<const double> column_span(const autodiff::Matrix& column) {
   return {column.data(), column.size()};
 }
 
-double ks_distance(std::span<const double> a, std::span<const double> b) {
+double ks_distance(std::span<const autodiff::Scalar> a, std::span<const autodiff::Scalar> b) {
   check_not_empty("ks_distance", "a", a);
   check_not_empty("ks_distance", "b", b);
   check_no_nan("ks_distance", "a", a);
@@ -118,8 +121,10 @@ double ks_distance(std::span<const double> a, std::span<const double> b) {
                         sorted_weighted_values(b, {}), static_cast<double>(b.size()));
 }
 
-double weighted_ks_distance(std::span<const double> a, std::span<const double> a_weights,
-                            std::span<const double> b, std::span<const double> b_weights) {
+double weighted_ks_distance(std::span<const autodiff::Scalar> a,
+                            std::span<const autodiff::Scalar> a_weights,
+                            std::span<const autodiff::Scalar> b,
+                            std::span<const autodiff::Scalar> b_weights) {
   const char* function = "weighted_ks_distance";
   check_not_empty(function, "a", a);
   check_not_empty(function, "b", b);
@@ -141,8 +146,8 @@ double weighted_ks_distance(std::span<const double> a, std::span<const double> a
                         sorted_weighted_values(b, b_weights), b_total);
 }
 
-double roc_auc(std::span<const double> scores, std::span<const double> labels,
-               std::span<const double> weights) {
+double roc_auc(std::span<const autodiff::Scalar> scores, std::span<const autodiff::Scalar> labels,
+               std::span<const autodiff::Scalar> weights) {
   check_same_size("roc_auc", "scores", scores.size(), "labels", labels.size());
   if (!weights.empty()) {
     check_same_size("roc_auc", "scores", scores.size(), "weights", weights.size());
@@ -202,8 +207,8 @@ double roc_auc(std::span<const double> scores, std::span<const double> labels,
   return area / (positive_total * negative_below);
 }
 
-Histogram histogram_density(std::span<const double> values, std::size_t bins, double low,
-                            double high, std::span<const double> weights) {
+Histogram histogram_density(std::span<const autodiff::Scalar> values, std::size_t bins, double low,
+                            double high, std::span<const autodiff::Scalar> weights) {
   const char* function = "histogram_density";
   check_not_empty(function, "values", values);
   if (bins == 0) {

@@ -19,7 +19,7 @@ namespace pivot {
 // Views the values of a column [n, 1] as a span without copying, valid while
 // `column` lives and is not resized. Throws std::invalid_argument (through
 // autodiff::shape_error) if `column` has more or fewer than one column.
-std::span<const double> column_span(const autodiff::Matrix& column);
+std::span<const autodiff::Scalar> column_span(const autodiff::Matrix& column);
 
 // Two-sample Kolmogorov-Smirnov statistic D = sup_x |F_a(x) - F_b(x)|, with
 // F_a and F_b the empirical CDFs F(x) = (number of values <= x) / size. Both
@@ -27,15 +27,17 @@ std::span<const double> column_span(const autodiff::Matrix& column);
 // within or across the samples are handled exactly: identical samples give 0
 // and samples whose values do not overlap give 1. O((|a| + |b|) log(|a| + |b|)).
 // Throws std::invalid_argument if a sample is empty or contains NaN.
-double ks_distance(std::span<const double> a, std::span<const double> b);
+double ks_distance(std::span<const autodiff::Scalar> a, std::span<const autodiff::Scalar> b);
 
 // The same statistic with weighted empirical CDFs,
 // F(x) = (sum of the weights of values <= x) / (sum of all weights).
 // Throws std::invalid_argument as ks_distance does, if a weight span's size
 // differs from its sample's, or if a weight is negative or not finite or a
 // sample's weights sum to 0.
-double weighted_ks_distance(std::span<const double> a, std::span<const double> a_weights,
-                            std::span<const double> b, std::span<const double> b_weights);
+double weighted_ks_distance(std::span<const autodiff::Scalar> a,
+                            std::span<const autodiff::Scalar> a_weights,
+                            std::span<const autodiff::Scalar> b,
+                            std::span<const autodiff::Scalar> b_weights);
 
 // Area under the ROC curve of `scores` for the binary `labels` (each 0 or 1),
 // the probability that a random positive scores higher than a random negative:
@@ -46,8 +48,8 @@ double weighted_ks_distance(std::span<const double> a, std::span<const double> a
 // Throws std::invalid_argument if the sizes differ, a label is not 0 or 1, a
 // score is NaN, a weight is negative or not finite, or a class is absent or
 // has total weight 0.
-double roc_auc(std::span<const double> scores, std::span<const double> labels,
-               std::span<const double> weights = {});
+double roc_auc(std::span<const autodiff::Scalar> scores, std::span<const autodiff::Scalar> labels,
+               std::span<const autodiff::Scalar> weights = {});
 
 // A histogram normalized as a probability density: `edges` has bins + 1
 // increasing values, and density[k] is the fraction of the total weight in
@@ -70,7 +72,7 @@ inline constexpr std::size_t max_histogram_bins = 1'000'000;
 // or above max_histogram_bins, low and high are not finite with low < high,
 // a value is NaN, or the weights do not match the values in size or are
 // negative, not finite or sum to 0.
-Histogram histogram_density(std::span<const double> values, std::size_t bins, double low,
-                            double high, std::span<const double> weights = {});
+Histogram histogram_density(std::span<const autodiff::Scalar> values, std::size_t bins, double low,
+                            double high, std::span<const autodiff::Scalar> weights = {});
 
 }  // namespace pivot

@@ -113,7 +113,7 @@ Matrix PivotTrainer::adversary_weights(const nn::Dataset& batch) const {
   }
   Matrix weights = batch.weights;  // [batch, 1]
   for (std::size_t i = 0; i < weights.shape(0); ++i) {
-    weights(i, 0) *= mask_(batch.y(i, 0));
+    weights(i, 0) *= static_cast<Scalar>(mask_(batch.y(i, 0)));
   }
   return weights;
 }

@@ -14,17 +14,17 @@ template <typename Function>
 void broadcast_apply(const Matrix& a, const Matrix& b, Matrix& out, Function function) {
   const BroadcastStrides a_step = broadcast_strides(a);
   const BroadcastStrides b_step = broadcast_strides(b);
-  const double* a_data = a.data();
-  const double* b_data = b.data();
-  double* result = out.data();
+  const Scalar* a_data = a.data();
+  const Scalar* b_data = b.data();
+  Scalar* result = out.data();
   const std::size_t rows = out.shape(0);
   const std::size_t cols = out.shape(1);
 
   if (a_step.col == 1 && b_step.col == 1) {
     for (std::size_t i = 0; i < rows; ++i) {
-      const double* a_line = a_data + i * a_step.row;
-      const double* b_line = b_data + i * b_step.row;
-      double* out_line = result + i * cols;
+      const Scalar* a_line = a_data + i * a_step.row;
+      const Scalar* b_line = b_data + i * b_step.row;
+      Scalar* out_line = result + i * cols;
       for (std::size_t j = 0; j < cols; ++j) {
         out_line[j] = function(a_line[j], b_line[j]);
       }
@@ -32,9 +32,9 @@ void broadcast_apply(const Matrix& a, const Matrix& b, Matrix& out, Function fun
     return;
   }
   for (std::size_t i = 0; i < rows; ++i) {
-    const double* a_line = a_data + i * a_step.row;
-    const double* b_line = b_data + i * b_step.row;
-    double* out_line = result + i * cols;
+    const Scalar* a_line = a_data + i * a_step.row;
+    const Scalar* b_line = b_data + i * b_step.row;
+    Scalar* out_line = result + i * cols;
     for (std::size_t j = 0; j < cols; ++j) {
       out_line[j] = function(a_line[j * a_step.col], b_line[j * b_step.col]);
     }
@@ -62,7 +62,7 @@ struct BroadcastReader {
     return data[i * step.row + j * step.col];
   }
 
-  const double* data;
+  const Scalar* data;
   BroadcastStrides step;
 };
 
@@ -88,7 +88,7 @@ Matrix sum_to_shape(const Matrix& gradient, const Shape& shape) {
   }
   Matrix result(shape);
   const Shape from = shape_of(gradient);
-  const double* g = gradient.data();
+  const Scalar* g = gradient.data();
   kernels::reduce_into({result, false}, from,
                        [g, &from](std::size_t i, std::size_t j) { return g[i * from[1] + j]; });
   return result;
@@ -96,10 +96,10 @@ Matrix sum_to_shape(const Matrix& gradient, const Shape& shape) {
 
 Variable add(Variable a, Variable b) {
   return record_binary(
-      "add", a, b, [](double u, double v) { return u + v; },
+      "add", a, b, [](Scalar u, Scalar v) { return u + v; },
       [](const Matrix& g, GradientSink& sink) {
         const Shape shape = shape_of(g);
-        const double* gradient = g.data();
+        const Scalar* gradient = g.data();
         const auto dg = [gradient, &shape](std::size_t i, std::size_t j) {
           return gradient[i * shape[1] + j];
         };
@@ -110,10 +110,10 @@ Variable add(Variable a, Variable b) {
 
 Variable subtract(Variable a, Variable b) {
   return record_binary(
-      "subtract", a, b, [](double u, double v) { return u - v; },
+      "subtract", a, b, [](Scalar u, Scalar v) { return u - v; },
       [](const Matrix& g, GradientSink& sink) {
         const Shape shape = shape_of(g);
-        const double* gradient = g.data();
+        const Scalar* gradient = g.data();
         if (sink.needs(0)) {
           kernels::reduce_into(sink.target(0), shape,
                                [gradient, &shape](std::size_t i, std::size_t j) {
@@ -132,10 +132,10 @@ Variable subtract(Variable a, Variable b) {
 Variable multiply(Variable a, Variable b) {
   // The backward function reads both values from the tape.
   return record_binary(
-      "multiply", a, b, [](double u, double v) { return u * v; },
+      "multiply", a, b, [](Scalar u, Scalar v) { return u * v; },
       [](const Matrix& g, GradientSink& sink) {
         const Shape shape = shape_of(g);
-        const double* gradient = g.data();
+        const Scalar* gradient = g.data();
         const BroadcastReader a_value(sink.input(0));
         const BroadcastReader b_value(sink.input(1));
         if (sink.needs(0)) {
@@ -153,10 +153,10 @@ Variable multiply(Variable a, Variable b) {
 
 Variable divide(Variable a, Variable b) {
   return record_binary(
-      "divide", a, b, [](double u, double v) { return u / v; },
+      "divide", a, b, [](Scalar u, Scalar v) { return u / v; },
       [](const Matrix& g, GradientSink& sink) {
         const Shape shape = shape_of(g);
-        const double* gradient = g.data();
+        const Scalar* gradient = g.data();
         const BroadcastReader numerator(sink.input(0));
         const BroadcastReader denominator(sink.input(1));
         if (sink.needs(0)) {
@@ -183,35 +183,35 @@ Variable scale(Variable a, double c) {
 
   return tape.record("scale", std::move(value), {a}, [c](const Matrix& g, GradientSink& sink) {
     if (!sink.needs(0)) return;
-    const double* gradient = g.data();
+    const Scalar* gradient = g.data();
     kernels::write(sink.target(0), [gradient, c](std::size_t k) { return c * gradient[k]; });
   });
 }
 
 Variable add_scalar(Variable a, double c) {
   Tape& tape = a.tape();
-  const double* x = a.value().data();
+  const Scalar* x = a.value().data();
 
   Matrix value = tape.buffer(a.shape());
   kernels::map(value, [x, c](std::size_t k) { return x[k] + c; });
 
   return tape.record("add_scalar", std::move(value), {a}, [](const Matrix& g, GradientSink& sink) {
     if (!sink.needs(0)) return;
-    const double* gradient = g.data();
+    const Scalar* gradient = g.data();
     kernels::write(sink.target(0), [gradient](std::size_t k) { return gradient[k]; });
   });
 }
 
 Variable negate(Variable a) {
   Tape& tape = a.tape();
-  const double* x = a.value().data();
+  const Scalar* x = a.value().data();
 
   Matrix value = tape.buffer(a.shape());
   kernels::map(value, [x](std::size_t k) { return -x[k]; });
 
   return tape.record("negate", std::move(value), {a}, [](const Matrix& g, GradientSink& sink) {
     if (!sink.needs(0)) return;
-    const double* gradient = g.data();
+    const Scalar* gradient = g.data();
     kernels::write(sink.target(0), [gradient](std::size_t k) { return -gradient[k]; });
   });
 }

@@ -10,7 +10,7 @@ namespace {
 
 // The logistic function, with e^-|x| so that it never overflows; the two
 // branches are the same function.
-double logistic(double v) {
+double logistic(Scalar v) {
   const double e = std::exp(-std::abs(v));
   return v >= 0.0 ? 1.0 / (1.0 + e) : e / (1.0 + e);
 }
@@ -33,7 +33,7 @@ Variable record_vectorized(const char* op, Variable x, ArrayFunction function,
 template <typename Function>
 Variable record_unary(const char* op, Variable x, Function function, BackwardFunction backward) {
   Tape& tape = x.tape();
-  const double* input = x.value().data();
+  const Scalar* input = x.value().data();
 
   Matrix value = tape.buffer(x.shape());
   kernels::map(value, [input, &function](std::size_t k) { return function(input[k]); });
@@ -52,8 +52,8 @@ Matrix stable_sigmoid(const Matrix& x) {
 Variable exp(Variable x) {
   return record_vectorized("exp", x, vector_math::exp, [](const Matrix& g, GradientSink& sink) {
     if (!sink.needs(0)) return;
-    const double* gradient = g.data();
-    const double* output = sink.output().data();
+    const Scalar* gradient = g.data();
+    const Scalar* output = sink.output().data();
     kernels::write(sink.target(0),
                    [gradient, output](std::size_t k) { return gradient[k] * output[k]; });
   });
@@ -61,11 +61,11 @@ Variable exp(Variable x) {
 
 Variable log(Variable x) {
   return record_unary(
-      "log", x, [](double v) { return std::log(v); },
+      "log", x, [](Scalar v) { return std::log(v); },
       [](const Matrix& g, GradientSink& sink) {
         if (!sink.needs(0)) return;
-        const double* gradient = g.data();
-        const double* input = sink.input(0).data();
+        const Scalar* gradient = g.data();
+        const Scalar* input = sink.input(0).data();
         kernels::write(sink.target(0),
                        [gradient, input](std::size_t k) { return gradient[k] / input[k]; });
       });
@@ -74,8 +74,8 @@ Variable log(Variable x) {
 Variable tanh(Variable x) {
   return record_vectorized("tanh", x, vector_math::tanh, [](const Matrix& g, GradientSink& sink) {
     if (!sink.needs(0)) return;
-    const double* gradient = g.data();
-    const double* t = sink.output().data();
+    const Scalar* gradient = g.data();
+    const Scalar* t = sink.output().data();
     kernels::write(sink.target(0),
                    [gradient, t](std::size_t k) { return gradient[k] * (1.0 - t[k] * t[k]); });
   });
@@ -85,8 +85,8 @@ Variable sigmoid(Variable x) {
   return record_vectorized(
       "sigmoid", x, vector_math::logistic, [](const Matrix& g, GradientSink& sink) {
         if (!sink.needs(0)) return;
-        const double* gradient = g.data();
-        const double* s = sink.output().data();
+        const Scalar* gradient = g.data();
+        const Scalar* s = sink.output().data();
         kernels::write(sink.target(0),
                        [gradient, s](std::size_t k) { return gradient[k] * s[k] * (1.0 - s[k]); });
       });
@@ -95,11 +95,11 @@ Variable sigmoid(Variable x) {
 Variable relu(Variable x) {
   // v > 0 ? v : 0 maps NaN to 0, as xt::maximum(x, 0.0) did.
   return record_unary(
-      "relu", x, [](double v) { return v > 0.0 ? v : 0.0; },
+      "relu", x, [](Scalar v) { return v > 0.0 ? v : 0.0; },
       [](const Matrix& g, GradientSink& sink) {
         if (!sink.needs(0)) return;
-        const double* gradient = g.data();
-        const double* input = sink.input(0).data();
+        const Scalar* gradient = g.data();
+        const Scalar* input = sink.input(0).data();
         // Both loads are unconditional, so GCC turns the
         // select into a vector blend instead of a branch.
         kernels::write(sink.target(0), [gradient, input](std::size_t k) {
@@ -112,11 +112,11 @@ Variable relu(Variable x) {
 Variable softplus(Variable x) {
   return record_unary(
       "softplus", x,
-      [](double v) { return (v > 0.0 ? v : 0.0) + std::log1p(std::exp(-std::abs(v))); },
+      [](Scalar v) { return (v > 0.0 ? v : 0.0) + std::log1p(std::exp(-std::abs(v))); },
       [](const Matrix& g, GradientSink& sink) {
         if (!sink.needs(0)) return;
-        const double* gradient = g.data();
-        const double* input = sink.input(0).data();
+        const Scalar* gradient = g.data();
+        const Scalar* input = sink.input(0).data();
         kernels::write(sink.target(0), [gradient, input](std::size_t k) {
           return gradient[k] * logistic(input[k]);
         });
@@ -125,11 +125,11 @@ Variable softplus(Variable x) {
 
 Variable square(Variable x) {
   return record_unary(
-      "square", x, [](double v) { return v * v; },
+      "square", x, [](Scalar v) { return v * v; },
       [](const Matrix& g, GradientSink& sink) {
         if (!sink.needs(0)) return;
-        const double* gradient = g.data();
-        const double* input = sink.input(0).data();
+        const Scalar* gradient = g.data();
+        const Scalar* input = sink.input(0).data();
         kernels::write(sink.target(0),
                        [gradient, input](std::size_t k) { return 2.0 * gradient[k] * input[k]; });
       });

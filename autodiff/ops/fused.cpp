@@ -11,23 +11,24 @@ namespace {
 // sums[0, m). Eight columns at a time are summed in local accumulators, which
 // the compiler keeps in registers. Adding each row into `sums` in memory
 // would chain every addition through a store and a load.
-void add_column_sums(const Matrix& g, double* sums, bool accumulate) {
+void add_column_sums(const Matrix& g, Scalar* sums, bool accumulate) {
   constexpr std::size_t block = 8;
   const std::size_t rows = g.shape(0);
   const std::size_t cols = g.shape(1);
-  const double* data = g.data();
+  const Scalar* data = g.data();
 
   for (std::size_t first = 0; first < cols; first += block) {
     const std::size_t width = std::min(block, cols - first);
     double partial[block] = {};
     for (std::size_t i = 0; i < rows; ++i) {
-      const double* row = data + i * cols + first;
+      const Scalar* row = data + i * cols + first;
       for (std::size_t j = 0; j < width; ++j) {
         partial[j] += row[j];
       }
     }
     for (std::size_t j = 0; j < width; ++j) {
-      sums[first + j] = accumulate ? sums[first + j] + partial[j] : partial[j];
+      const auto column_sum = static_cast<Scalar>(partial[j]);
+      sums[first + j] = accumulate ? sums[first + j] + column_sum : column_sum;
     }
   }
 }
@@ -54,9 +55,9 @@ Variable affine(Variable x, Variable weights, Variable bias) {
   // A plain loop rather than std::copy, whose memmove call per row costs
   // more than the copy for rows of a few dozen elements.
   Matrix value = tape.buffer({x_shape[0], w_shape[1]});
-  const double* b = bias.value().data();
+  const Scalar* b = bias.value().data();
   for (std::size_t i = 0; i < x_shape[0]; ++i) {
-    double* row = value.data() + i * w_shape[1];
+    Scalar* row = value.data() + i * w_shape[1];
     for (std::size_t j = 0; j < w_shape[1]; ++j) {
       row[j] = b[j];
     }

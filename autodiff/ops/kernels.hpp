@@ -16,20 +16,21 @@ namespace autodiff::kernels {
 
 // The elements of an array in storage order, for the array functions of
 // autodiff/vector_math.hpp.
-inline std::span<const double> elements(const Matrix& array) {
+inline std::span<const Scalar> elements(const Matrix& array) {
   return {array.data(), array.size()};
 }
 
-inline std::span<double> elements(Matrix& array) { return {array.data(), array.size()}; }
+inline std::span<Scalar> elements(Matrix& array) { return {array.data(), array.size()}; }
 
 // Fills `out` with f(k) for every flat index k of an array of out.size()
-// elements.
+// elements. Here and below f may compute in double; its result is rounded
+// to Scalar on the store.
 template <typename Function>
 void map(Matrix& out, Function f) {
-  double* data = out.data();
+  Scalar* data = out.data();
   const std::size_t count = out.size();
   for (std::size_t k = 0; k < count; ++k) {
-    data[k] = f(k);
+    data[k] = static_cast<Scalar>(f(k));
   }
 }
 
@@ -38,15 +39,15 @@ void map(Matrix& out, Function f) {
 // overwrites it.
 template <typename Function>
 void write(GradientTarget target, Function f) {
-  double* data = target.gradient.data();
+  Scalar* data = target.gradient.data();
   const std::size_t count = target.gradient.size();
   if (target.accumulate) {
     for (std::size_t k = 0; k < count; ++k) {
-      data[k] += f(k);
+      data[k] += static_cast<Scalar>(f(k));
     }
   } else {
     for (std::size_t k = 0; k < count; ++k) {
-      data[k] = f(k);
+      data[k] = static_cast<Scalar>(f(k));
     }
   }
 }
@@ -71,19 +72,19 @@ inline BroadcastStrides broadcast_strides(const Matrix& array) {
 template <typename Function>
 void reduce_into(GradientTarget target, const Shape& shape, Function f) {
   Matrix& gradient = target.gradient;
-  double* out = gradient.data();
+  Scalar* out = gradient.data();
 
   if (shape_of(gradient) == shape) {
     if (target.accumulate) {
       for (std::size_t i = 0; i < shape[0]; ++i) {
         for (std::size_t j = 0; j < shape[1]; ++j) {
-          out[i * shape[1] + j] += f(i, j);
+          out[i * shape[1] + j] += static_cast<Scalar>(f(i, j));
         }
       }
     } else {
       for (std::size_t i = 0; i < shape[0]; ++i) {
         for (std::size_t j = 0; j < shape[1]; ++j) {
-          out[i * shape[1] + j] = f(i, j);
+          out[i * shape[1] + j] = static_cast<Scalar>(f(i, j));
         }
       }
     }
@@ -91,13 +92,13 @@ void reduce_into(GradientTarget target, const Shape& shape, Function f) {
   }
 
   if (!target.accumulate) {
-    std::fill(out, out + gradient.size(), 0.0);
+    std::fill(out, out + gradient.size(), Scalar{0});
   }
   const BroadcastStrides strides = broadcast_strides(gradient);
   for (std::size_t i = 0; i < shape[0]; ++i) {
-    double* line = out + i * strides.row;
+    Scalar* line = out + i * strides.row;
     for (std::size_t j = 0; j < shape[1]; ++j) {
-      line[j * strides.col] += f(i, j);
+      line[j * strides.col] += static_cast<Scalar>(f(i, j));
     }
   }
 }

@@ -31,18 +31,19 @@ AUTODIFF_TARGET_CLONES void rank_updates(const Matrix& a, bool transpose_a, cons
   const std::size_t cols = result.shape(1);
   const std::size_t a_rows = a.shape(0);
   const std::size_t a_cols = a.shape(1);
-  double* out = result.data();
+  Scalar* out = result.data();
+  const auto scale = static_cast<Scalar>(beta);
   for (std::size_t k = 0; k < result.size(); ++k) {
-    out[k] = beta == 0.0 ? 0.0 : beta * out[k];
+    out[k] = beta == 0.0 ? Scalar{0} : scale * out[k];
   }
 
   if (!transpose_a) {
     // result_i += sum_p a_ip b_p for the a_cols rows b_p of b.
     for (std::size_t i = 0; i < rows; ++i) {
-      double* row = out + i * cols;
+      Scalar* row = out + i * cols;
       for (std::size_t p = 0; p < a_cols; ++p) {
-        const double factor = a.data()[i * a_cols + p];
-        const double* b_row = b.data() + p * cols;
+        const Scalar factor = a.data()[i * a_cols + p];
+        const Scalar* b_row = b.data() + p * cols;
         for (std::size_t j = 0; j < cols; ++j) {
           row[j] += factor * b_row[j];
         }
@@ -54,10 +55,10 @@ AUTODIFF_TARGET_CLONES void rank_updates(const Matrix& a, bool transpose_a, cons
   // result_p += sum_i a_ip b_i for the a_cols rows of result, in one pass
   // over the rows b_i of b.
   for (std::size_t i = 0; i < a_rows; ++i) {
-    const double* b_row = b.data() + i * cols;
+    const Scalar* b_row = b.data() + i * cols;
     for (std::size_t p = 0; p < a_cols; ++p) {
-      const double factor = a.data()[i * a_cols + p];
-      double* row = out + p * cols;
+      const Scalar factor = a.data()[i * a_cols + p];
+      Scalar* row = out + p * cols;
       for (std::size_t j = 0; j < cols; ++j) {
         row[j] += factor * b_row[j];
       }
@@ -82,7 +83,7 @@ Matrix gemm(const Matrix& a, const Matrix& b, bool transpose_a, bool transpose_b
 
   // An empty product is all zeros, and BLAS rejects a leading dimension of 0.
   if (rows == 0 || cols == 0 || inner == 0) {
-    return xt::zeros<double>({rows, cols});
+    return xt::zeros<Scalar>({rows, cols});
   }
   Matrix result({rows, cols});  // uninitialized: dgemm with beta = 0 overwrites it
   xt::blas::gemm(a, b, result, transpose_a, transpose_b);
@@ -110,9 +111,10 @@ void gemm_into(const Matrix& a, const Matrix& b, Matrix& result, bool transpose_
     return;
   }
   if (inner == 0) {
-    double* data = result.data();
+    Scalar* data = result.data();
+    const auto scale = static_cast<Scalar>(beta);
     for (std::size_t k = 0; k < result.size(); ++k) {
-      data[k] = beta == 0.0 ? 0.0 : beta * data[k];
+      data[k] = beta == 0.0 ? Scalar{0} : scale * data[k];
     }
     return;
   }
@@ -121,7 +123,7 @@ void gemm_into(const Matrix& a, const Matrix& b, Matrix& result, bool transpose_
     rank_updates(a, transpose_a, b, result, beta);
     return;
   }
-  xt::blas::gemm(a, b, result, transpose_a, transpose_b, 1.0, beta);
+  xt::blas::gemm(a, b, result, transpose_a, transpose_b, Scalar{1}, static_cast<Scalar>(beta));
 }
 
 Variable matmul(Variable a, Variable b) {

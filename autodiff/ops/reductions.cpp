@@ -54,8 +54,8 @@ void for_each_element(const Lines& lines, Visit visit) {
 
 // Writes the sum of each line of x into `out`, [count] elements; 0 for an
 // empty line.
-void sum_lines(const double* x, const Lines& lines, double* out) {
-  std::fill(out, out + lines.count, 0.0);
+void sum_lines(const Scalar* x, const Lines& lines, Scalar* out) {
+  std::fill(out, out + lines.count, Scalar{0});
   for_each_element(lines, [x, out](std::size_t line, std::size_t at) { out[line] += x[at]; });
 }
 
@@ -63,16 +63,16 @@ void sum_lines(const double* x, const Lines& lines, double* out) {
 // maximum, and e^(x - shift) into `exps`, an array of x's size. A line of
 // -inf gives -inf, not NaN, because a non-finite maximum is replaced by 0.
 // The exponentials of all lines are one vectorized pass.
-void logsumexp_lines(const double* x, const Lines& lines, double* out, Matrix& exps) {
-  double* shifted = exps.data();
+void logsumexp_lines(const Scalar* x, const Lines& lines, Scalar* out, Matrix& exps) {
+  Scalar* shifted = exps.data();
   for (std::size_t line = 0; line < lines.count; ++line) {
-    const double* first = x + line * lines.line_step;
-    double maximum = first[0];
+    const Scalar* first = x + line * lines.line_step;
+    Scalar maximum = first[0];
     for (std::size_t k = 1; k < lines.length; ++k) {
-      const double v = first[k * lines.step];
+      const Scalar v = first[k * lines.step];
       maximum = maximum > v ? maximum : v;
     }
-    out[line] = std::isfinite(maximum) ? maximum : 0.0;
+    out[line] = std::isfinite(maximum) ? maximum : Scalar{0};
   }
   for_each_element(lines,
                    [&](std::size_t line, std::size_t at) { shifted[at] = x[at] - out[line]; });
@@ -84,7 +84,7 @@ void logsumexp_lines(const double* x, const Lines& lines, double* out, Matrix& e
     for (std::size_t k = 0; k < lines.length; ++k) {
       sum += shifted[line * lines.line_step + k * lines.step];
     }
-    out[line] += std::log(sum);
+    out[line] += static_cast<Scalar>(std::log(sum));
   }
 }
 
@@ -105,10 +105,10 @@ Variable record_line_sum(const char* op, Variable x, std::size_t axis, double di
                      [lines, divisor](const Matrix& g, GradientSink& sink) {
                        if (!sink.needs(0)) return;
                        GradientTarget target = sink.target(0);
-                       double* dx = target.gradient.data();
-                       const double* gradient = g.data();
+                       Scalar* dx = target.gradient.data();
+                       const Scalar* gradient = g.data();
                        for_each_element(lines, [&](std::size_t line, std::size_t at) {
-                         const double share = gradient[line] / divisor;
+                         const auto share = static_cast<Scalar>(gradient[line] / divisor);
                          dx[at] = target.accumulate ? dx[at] + share : share;
                        });
                      });
@@ -118,7 +118,7 @@ Variable record_line_sum(const char* op, Variable x, std::size_t axis, double di
 
 Variable sum(Variable x) {
   const Shape shape = x.shape();
-  const double* data = x.value().data();
+  const Scalar* data = x.value().data();
   Tape& tape = x.tape();
 
   double total = 0.0;
@@ -126,11 +126,11 @@ Variable sum(Variable x) {
     total += data[k];
   }
   Matrix value = tape.buffer({1, 1});
-  value(0, 0) = total;
+  value(0, 0) = static_cast<Scalar>(total);
 
   return tape.record("sum", std::move(value), {x}, [](const Matrix& g, GradientSink& sink) {
     if (!sink.needs(0)) return;
-    const double share = g(0, 0);
+    const auto share = static_cast<Scalar>(g(0, 0));
     kernels::write(sink.target(0), [share](std::size_t) { return share; });
   });
 }
@@ -144,7 +144,7 @@ Variable mean(Variable x) {
   const Shape shape = x.shape();
   check_not_empty("mean", shape);
   const double count = static_cast<double>(shape[0] * shape[1]);
-  const double* data = x.value().data();
+  const Scalar* data = x.value().data();
   Tape& tape = x.tape();
 
   double total = 0.0;
@@ -152,11 +152,11 @@ Variable mean(Variable x) {
     total += data[k];
   }
   Matrix value = tape.buffer({1, 1});
-  value(0, 0) = total / count;
+  value(0, 0) = static_cast<Scalar>(total / count);
 
   return tape.record("mean", std::move(value), {x}, [count](const Matrix& g, GradientSink& sink) {
     if (!sink.needs(0)) return;
-    const double share = g(0, 0) / count;
+    const auto share = static_cast<Scalar>(g(0, 0) / count);
     kernels::write(sink.target(0), [share](std::size_t) { return share; });
   });
 }
@@ -184,19 +184,19 @@ Variable logsumexp(Variable x, std::size_t axis) {
       "logsumexp", std::move(value), {x}, [lines](const Matrix& g, GradientSink& sink) {
         if (!sink.needs(0)) return;
         // softmax = exp(x - logsumexp(x)), never above 1.
-        const double* input = sink.input(0).data();
-        const double* result = sink.output().data();
-        const double* gradient = g.data();
+        const Scalar* input = sink.input(0).data();
+        const Scalar* result = sink.output().data();
+        const Scalar* gradient = g.data();
         Matrix softmax_value = sink.tape().buffer(shape_of(sink.input(0)));
-        double* s = softmax_value.data();
+        Scalar* s = softmax_value.data();
         for_each_element(
             lines, [&](std::size_t line, std::size_t at) { s[at] = input[at] - result[line]; });
         vector_math::exp(kernels::elements(softmax_value), kernels::elements(softmax_value));
 
         GradientTarget target = sink.target(0);
-        double* dx = target.gradient.data();
+        Scalar* dx = target.gradient.data();
         for_each_element(lines, [&](std::size_t line, std::size_t at) {
-          const double share = gradient[line] * s[at];
+          const auto share = static_cast<Scalar>(gradient[line] * s[at]);
           dx[at] = target.accumulate ? dx[at] + share : share;
         });
         sink.tape().recycle(std::move(softmax_value));
@@ -209,40 +209,40 @@ Variable softmax(Variable x, std::size_t axis) {
   check_not_empty("softmax", shape);
   const Lines lines = lines_along(shape, axis);
   Tape& tape = x.tape();
-  const double* input = x.value().data();
+  const Scalar* input = x.value().data();
 
   Matrix normalizers = tape.buffer(reduced_shape(shape, axis));
   Matrix value = tape.buffer(shape);
   logsumexp_lines(input, lines, normalizers.data(), value);
-  double* s = value.data();
+  Scalar* s = value.data();
   for_each_element(lines, [&](std::size_t line, std::size_t at) {
     s[at] = input[at] - normalizers.data()[line];
   });
   vector_math::exp(kernels::elements(value), kernels::elements(value));
   tape.recycle(std::move(normalizers));
 
-  return tape.record("softmax", std::move(value), {x},
-                     [lines](const Matrix& g, GradientSink& sink) {
-                       if (!sink.needs(0)) return;
-                       // dx = s * (g - sum_k g_k s_k), one sum per line.
-                       const double* output = sink.output().data();
-                       const double* gradient = g.data();
-                       GradientTarget target = sink.target(0);
-                       double* dx = target.gradient.data();
-                       for (std::size_t line = 0; line < lines.count; ++line) {
-                         const std::size_t first = line * lines.line_step;
-                         double dot = 0.0;
-                         for (std::size_t k = 0; k < lines.length; ++k) {
-                           const std::size_t at = first + k * lines.step;
-                           dot += gradient[at] * output[at];
-                         }
-                         for (std::size_t k = 0; k < lines.length; ++k) {
-                           const std::size_t at = first + k * lines.step;
-                           const double share = output[at] * (gradient[at] - dot);
-                           dx[at] = target.accumulate ? dx[at] + share : share;
-                         }
-                       }
-                     });
+  return tape.record(
+      "softmax", std::move(value), {x}, [lines](const Matrix& g, GradientSink& sink) {
+        if (!sink.needs(0)) return;
+        // dx = s * (g - sum_k g_k s_k), one sum per line.
+        const Scalar* output = sink.output().data();
+        const Scalar* gradient = g.data();
+        GradientTarget target = sink.target(0);
+        Scalar* dx = target.gradient.data();
+        for (std::size_t line = 0; line < lines.count; ++line) {
+          const std::size_t first = line * lines.line_step;
+          double dot = 0.0;
+          for (std::size_t k = 0; k < lines.length; ++k) {
+            const std::size_t at = first + k * lines.step;
+            dot += gradient[at] * output[at];
+          }
+          for (std::size_t k = 0; k < lines.length; ++k) {
+            const std::size_t at = first + k * lines.step;
+            const auto share = static_cast<Scalar>(output[at] * (gradient[at] - dot));
+            dx[at] = target.accumulate ? dx[at] + share : share;
+          }
+        }
+      });
 }
 
 Variable log_softmax(Variable x, std::size_t axis) {
@@ -251,12 +251,12 @@ Variable log_softmax(Variable x, std::size_t axis) {
   check_not_empty("log_softmax", shape);
   const Lines lines = lines_along(shape, axis);
   Tape& tape = x.tape();
-  const double* input = x.value().data();
+  const Scalar* input = x.value().data();
 
   Matrix normalizers = tape.buffer(reduced_shape(shape, axis));
   Matrix value = tape.buffer(shape);
   logsumexp_lines(input, lines, normalizers.data(), value);
-  double* out = value.data();
+  Scalar* out = value.data();
   for_each_element(lines, [&](std::size_t line, std::size_t at) {
     out[at] = input[at] - normalizers.data()[line];
   });
@@ -269,10 +269,10 @@ Variable log_softmax(Variable x, std::size_t axis) {
         const Matrix& output = sink.output();
         Matrix softmax_value = sink.tape().buffer(shape_of(output));
         vector_math::exp(kernels::elements(output), kernels::elements(softmax_value));
-        const double* s = softmax_value.data();
-        const double* gradient = g.data();
+        const Scalar* s = softmax_value.data();
+        const Scalar* gradient = g.data();
         GradientTarget target = sink.target(0);
-        double* dx = target.gradient.data();
+        Scalar* dx = target.gradient.data();
         for (std::size_t line = 0; line < lines.count; ++line) {
           const std::size_t first = line * lines.line_step;
           double total = 0.0;
@@ -281,7 +281,7 @@ Variable log_softmax(Variable x, std::size_t axis) {
           }
           for (std::size_t k = 0; k < lines.length; ++k) {
             const std::size_t at = first + k * lines.step;
-            const double share = gradient[at] - s[at] * total;
+            const auto share = static_cast<Scalar>(gradient[at] - s[at] * total);
             dx[at] = target.accumulate ? dx[at] + share : share;
           }
         }

@@ -13,12 +13,12 @@ namespace {
 // Copies columns [begin, begin + width) of every row of `from`, whose rows
 // have from_cols elements, into the rows of `to`, whose rows have to_cols
 // elements, starting at column `to_begin`. With `add`, adds instead.
-void copy_columns(const double* from, std::size_t from_cols, std::size_t begin, double* to,
+void copy_columns(const Scalar* from, std::size_t from_cols, std::size_t begin, Scalar* to,
                   std::size_t to_cols, std::size_t to_begin, std::size_t rows, std::size_t width,
                   bool add) {
   for (std::size_t i = 0; i < rows; ++i) {
-    const double* source = from + i * from_cols + begin;
-    double* destination = to + i * to_cols + to_begin;
+    const Scalar* source = from + i * from_cols + begin;
+    Scalar* destination = to + i * to_cols + to_begin;
     // Plain loops: a memmove call per row costs more than copying a few
     // columns.
     if (add) {
@@ -108,7 +108,7 @@ Variable reverse_gradient(Variable x, double lambda) {
                                 std::to_string(lambda));
   }
   Tape& tape = x.tape();
-  const double* input = x.value().data();
+  const Scalar* input = x.value().data();
 
   Matrix value = tape.buffer(x.shape());
   kernels::map(value, [input](std::size_t k) { return input[k]; });
@@ -116,7 +116,7 @@ Variable reverse_gradient(Variable x, double lambda) {
   return tape.record(
       "reverse_gradient", std::move(value), {x}, [lambda](const Matrix& g, GradientSink& sink) {
         if (!sink.needs(0)) return;
-        const double* gradient = g.data();
+        const Scalar* gradient = g.data();
         kernels::write(sink.target(0),
                        [gradient, lambda](std::size_t k) { return -lambda * gradient[k]; });
       });

@@ -5,7 +5,8 @@
 // dA = G Bᵀ and dB = Aᵀ G, so matmul_forward_backward compares with
 // three_dgemms, which makes exactly those three cblas_dgemm calls. The loss
 // is sum(C), whose gradient G is all ones. The first argument is the size n
-// of the square matrices; the second is the number of OpenBLAS threads.
+// of the square matrices; the second is the number of OpenBLAS threads. In a
+// float build (PIVOT_SCALAR=float) both sides use sgemm instead of dgemm.
 
 #include <benchmark/benchmark.h>
 #include <cblas.h>
@@ -24,18 +25,27 @@ using autodiff::Matrix;
 
 Matrix random_matrix(std::size_t n, nn::Rng& rng) {
   Matrix result({n, n});
-  for (double& element : result) {
-    element = rng.uniform(-1.0, 1.0);
+  for (autodiff::Scalar& element : result) {
+    element = static_cast<autodiff::Scalar>(rng.uniform(-1.0, 1.0));
   }
   return result;
 }
 
-// C = op(A) op(B) for square n x n row-major arrays.
+// C = op(A) op(B) for square n x n row-major arrays, in the precision of the
+// pointers.
+[[maybe_unused]] void blas_gemm(CBLAS_TRANSPOSE op_a, CBLAS_TRANSPOSE op_b, int n, const double* a,
+                                const double* b, double* c) {
+  cblas_dgemm(CblasRowMajor, op_a, op_b, n, n, n, 1.0, a, n, b, n, 0.0, c, n);
+}
+
+[[maybe_unused]] void blas_gemm(CBLAS_TRANSPOSE op_a, CBLAS_TRANSPOSE op_b, int n, const float* a,
+                                const float* b, float* c) {
+  cblas_sgemm(CblasRowMajor, op_a, op_b, n, n, n, 1.0f, a, n, b, n, 0.0f, c, n);
+}
+
 void dgemm(const Matrix& a, bool transpose_a, const Matrix& b, bool transpose_b, Matrix& c) {
-  const int n = static_cast<int>(a.shape(0));
-  cblas_dgemm(CblasRowMajor, transpose_a ? CblasTrans : CblasNoTrans,
-              transpose_b ? CblasTrans : CblasNoTrans, n, n, n, 1.0, a.data(), n, b.data(), n, 0.0,
-              c.data(), n);
+  blas_gemm(transpose_a ? CblasTrans : CblasNoTrans, transpose_b ? CblasTrans : CblasNoTrans,
+            static_cast<int>(a.shape(0)), a.data(), b.data(), c.data());
 }
 
 void set_rate(benchmark::State& state, double products) {

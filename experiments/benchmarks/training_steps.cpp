@@ -56,7 +56,8 @@ nn::Dataset draw_samples(Problem problem, std::size_t count, nn::Rng& rng) {
     y(i, 0) = rng.uniform(0.0, 1.0) < 0.5 ? 0.0 : 1.0;
     z(i, 0) = rng.uniform(0.0, 1.0) < 0.5 ? 0.0 : 1.0;
     for (std::size_t j = 0; j < features; ++j) {
-      X(i, j) = rng.normal() + 0.5 * y(i, 0) + (j < 3 ? 0.3 * z(i, 0) : 0.0);
+      X(i, j) = static_cast<autodiff::Scalar>(rng.normal() + 0.5 * y(i, 0) +
+                                              (j < 3 ? 0.3 * z(i, 0) : 0.0));
     }
   }
   return nn::make_dataset(std::move(X), std::move(y), std::move(z));

@@ -72,8 +72,8 @@ StudyResult run_study(const StudySettings& settings, const nn::Dataset& all_trai
   result.peak = pivot::peak(result.curve);
   result.test_auc = pivot::roc_auc(pivot::column_span(scores), pivot::column_span(test.y),
                                    pivot::column_span(test.weights));
-  std::vector<double> background_z0;
-  std::vector<double> background_z1;
+  std::vector<autodiff::Scalar> background_z0;
+  std::vector<autodiff::Scalar> background_z1;
   for (std::size_t i = 0; i < test.size(); ++i) {
     if (test.y(i, 0) == 0.0) {
       (test.z(i, 0) == 0.0 ? background_z0 : background_z1).push_back(scores(i, 0));

@@ -25,8 +25,10 @@ autodiff::Matrix SurfaceGrid::inputs() const {
   const double step = 1.0 / static_cast<double>(points - 1);
   for (std::size_t i = 0; i < points; ++i) {
     for (std::size_t j = 0; j < points; ++j) {
-      grid(i * points + j, 0) = -1.0 + 3.0 * step * static_cast<double>(i);
-      grid(i * points + j, 1) = -1.0 + 4.0 * step * static_cast<double>(j);
+      grid(i * points + j, 0) =
+          static_cast<autodiff::Scalar>(-1.0 + 3.0 * step * static_cast<double>(i));
+      grid(i * points + j, 1) =
+          static_cast<autodiff::Scalar>(-1.0 + 4.0 * step * static_cast<double>(j));
     }
   }
   return grid;

@@ -28,15 +28,13 @@ nn::Dataset draw(std::size_t count, std::optional<double> fixed_z, nn::Rng& rng)
     const double u1 = rng.normal();
     const double u2 = rng.normal();
 
-    if (label == 0.0) {
-      X(i, 0) = u1;
-      X(i, 1) = l21 * u1 + l22 * u2;
-    } else {
-      X(i, 0) = 1.0 + u1;
-      X(i, 1) = 1.0 + nuisance + u2;
-    }
-    y(i, 0) = label;
-    z(i, 0) = nuisance;
+    // Drawn in double, stored in the engine's Scalar.
+    const double x1 = label == 0.0 ? u1 : 1.0 + u1;
+    const double x2 = label == 0.0 ? l21 * u1 + l22 * u2 : 1.0 + nuisance + u2;
+    X(i, 0) = static_cast<autodiff::Scalar>(x1);
+    X(i, 1) = static_cast<autodiff::Scalar>(x2);
+    y(i, 0) = static_cast<autodiff::Scalar>(label);
+    z(i, 0) = static_cast<autodiff::Scalar>(nuisance);
   }
   return nn::make_dataset(std::move(X), std::move(y), std::move(z));
 }

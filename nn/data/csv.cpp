@@ -15,6 +15,7 @@ namespace nn {
 namespace {
 
 using autodiff::Matrix;
+using autodiff::Scalar;
 
 std::string quoted(const std::filesystem::path& path) { return "'" + path.string() + "'"; }
 

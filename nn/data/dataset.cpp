@@ -15,6 +15,7 @@ namespace nn {
 namespace {
 
 using autodiff::Matrix;
+using autodiff::Scalar;
 
 using autodiff::format_number;
 
@@ -39,7 +40,7 @@ void check_row_counts(const std::string& where, const Dataset& dataset) {
 
 // Throws on the first NaN or infinite element, naming the array and its position.
 void check_finite(const std::string& where, const char* name, const Matrix& values) {
-  const double* data = values.data();
+  const Scalar* data = values.data();
   for (std::size_t k = 0; k < values.size(); ++k) {
     if (!std::isfinite(data[k])) {
       const std::size_t columns = values.shape(1);
@@ -83,8 +84,8 @@ Matrix gather_rows(const Matrix& source, std::span<const std::size_t> indices) {
   // A plain loop: for the one- and two-column arrays of a minibatch, a
   // memmove call per row costs more than the copy.
   for (std::size_t position = 0; position < indices.size(); ++position) {
-    const double* row = source.data() + indices[position] * columns;
-    double* destination = result.data() + position * columns;
+    const Scalar* row = source.data() + indices[position] * columns;
+    Scalar* destination = result.data() + position * columns;
     for (std::size_t column = 0; column < columns; ++column) {
       destination[column] = row[column];
     }

@@ -22,6 +22,7 @@ namespace nn {
 namespace {
 
 using autodiff::Matrix;
+using autodiff::Scalar;
 
 constexpr std::string_view npy_magic{"\x93NUMPY", 6};
 
@@ -353,11 +354,11 @@ Matrix load_as_double(std::istream& stream, const std::vector<std::size_t>& shap
 
   for (std::size_t row = 0; row < rows; ++row) {
     if (shape.size() == 1) {
-      values(row, 0) = static_cast<double>(array(row));
+      values(row, 0) = static_cast<Scalar>(array(row));
       continue;
     }
     for (std::size_t column = 0; column < columns; ++column) {
-      values(row, column) = static_cast<double>(array(row, column));
+      values(row, column) = static_cast<Scalar>(array(row, column));
     }
   }
   return values;

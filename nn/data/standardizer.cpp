@@ -13,6 +13,7 @@ namespace nn {
 namespace {
 
 using autodiff::Matrix;
+using autodiff::Scalar;
 
 using autodiff::format_number;
 
@@ -126,7 +127,7 @@ Matrix Standardizer::transform(const Matrix& X) const {
   Matrix result(autodiff::shape_of(X));  // [n, features]
   for (std::size_t row = 0; row < X.shape(0); ++row) {
     for (std::size_t column = 0; column < X.shape(1); ++column) {
-      result(row, column) = (X(row, column) - mean_[column]) / scale_[column];
+      result(row, column) = static_cast<Scalar>((X(row, column) - mean_[column]) / scale_[column]);
     }
   }
   return result;

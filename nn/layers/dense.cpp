@@ -9,7 +9,7 @@ namespace nn {
 
 Dense::Dense(std::size_t inputs, std::size_t outputs, Rng& rng, const std::string& name)
     : weights_(name + ".weights", glorot_uniform(inputs, outputs, rng)),
-      bias_(name + ".bias", xt::zeros<double>({std::size_t{1}, outputs})) {}
+      bias_(name + ".bias", xt::zeros<Scalar>({std::size_t{1}, outputs})) {}
 
 Variable Dense::forward(Variable input) {
   const autodiff::Shape input_shape = input.shape();

@@ -15,7 +15,7 @@ autodiff::Matrix glorot_uniform(std::size_t fan_in, std::size_t fan_out, Rng& rn
   const double limit = std::sqrt(6.0 / static_cast<double>(fan_in + fan_out));
   autodiff::Matrix weights({fan_in, fan_out});
   for (auto& w : weights) {
-    w = rng.uniform(-limit, limit);
+    w = static_cast<autodiff::Scalar>(rng.uniform(-limit, limit));
   }
   return weights;
 }

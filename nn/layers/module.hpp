@@ -10,6 +10,7 @@
 namespace nn {
 
 using autodiff::Matrix;
+using autodiff::Scalar;
 using autodiff::Variable;
 
 // A differentiable function of one [batch, features] input with its own

@@ -46,8 +46,8 @@ Adam::Adam(autodiff::ParameterList parameters, AdamOptions options)
   first_moments_.reserve(this->parameters().size());
   second_moments_.reserve(this->parameters().size());
   for (const autodiff::Parameter* parameter : this->parameters()) {
-    first_moments_.push_back(xt::zeros<double>(parameter->value.shape()));
-    second_moments_.push_back(xt::zeros<double>(parameter->value.shape()));
+    first_moments_.push_back(xt::zeros<autodiff::Scalar>(parameter->value.shape()));
+    second_moments_.push_back(xt::zeros<autodiff::Scalar>(parameter->value.shape()));
   }
 }
 

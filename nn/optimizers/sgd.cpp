@@ -39,7 +39,7 @@ Sgd::Sgd(autodiff::ParameterList parameters, SgdOptions options)
     : Optimizer(std::move(parameters)), options_(validated(options)) {
   velocities_.reserve(this->parameters().size());
   for (const autodiff::Parameter* parameter : this->parameters()) {
-    velocities_.push_back(xt::zeros<double>(parameter->value.shape()));
+    velocities_.push_back(xt::zeros<autodiff::Scalar>(parameter->value.shape()));
   }
 }
 

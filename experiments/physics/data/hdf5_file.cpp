@@ -14,9 +14,15 @@ std::runtime_error failure(const std::filesystem::path& path, const std::string&
                             "and that its folder is writable when writing");
 }
 
-// Writes `count` doubles as a dataset with the given dimensions.
+// The HDF5 type of a double or float in memory; HDF5 converts between it and
+// the stored type on reading and writing.
+hid_t memory_type(const double*) { return H5T_NATIVE_DOUBLE; }
+hid_t memory_type(const float*) { return H5T_NATIVE_FLOAT; }
+
+// Writes the elements of `values` as a float64 dataset with the given
+// dimensions.
 void write_doubles(const Handle& file, const std::string& name,
-                   const std::vector<hsize_t>& dimensions, const double* values,
+                   const std::vector<hsize_t>& dimensions, const autodiff::Scalar* values,
                    const std::filesystem::path& path) {
   const Handle space(
       H5Screate_simple(static_cast<int>(dimensions.size()), dimensions.data(), nullptr), H5Sclose);
@@ -29,7 +35,7 @@ void write_doubles(const Handle& file, const std::string& name,
   if (!dataset.valid()) {
     throw failure(path, "creating dataset '" + name + "'");
   }
-  if (H5Dwrite(dataset.get(), H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, values) < 0) {
+  if (H5Dwrite(dataset.get(), memory_type(values), H5S_ALL, H5S_ALL, H5P_DEFAULT, values) < 0) {
     throw failure(path, "writing dataset '" + name + "'");
   }
 }
@@ -189,13 +195,29 @@ std::optional<hsize_t> max_data_bytes(const Handle& dataset, const std::string& 
   return stored != 0 && ratio > limit / stored ? limit : stored * ratio;
 }
 
-void read_doubles_into(const Handle& dataset, double* values, std::size_t count,
-                       const std::string& name, const std::filesystem::path& path) {
+namespace {
+
+template <typename Value>
+void read_into(const Handle& dataset, Value* values, std::size_t count, const std::string& name,
+               const std::filesystem::path& path) {
   const ErrorPrintingOff quiet;
   if (count > 0 &&
-      H5Dread(dataset.get(), H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, values) < 0) {
-    throw failure(path, "reading dataset '" + name + "' as double");
+      H5Dread(dataset.get(), memory_type(values), H5S_ALL, H5S_ALL, H5P_DEFAULT, values) < 0) {
+    throw failure(path, "reading dataset '" + name + "' as " +
+                            (sizeof(Value) == sizeof(double) ? "double" : "float"));
   }
+}
+
+}  // namespace
+
+void read_doubles_into(const Handle& dataset, double* values, std::size_t count,
+                       const std::string& name, const std::filesystem::path& path) {
+  read_into(dataset, values, count, name, path);
+}
+
+void read_doubles_into(const Handle& dataset, float* values, std::size_t count,
+                       const std::string& name, const std::filesystem::path& path) {
+  read_into(dataset, values, count, name, path);
 }
 
 std::vector<double> read_doubles(const Handle& dataset, std::size_t count, const std::string& name,
@@ -215,7 +237,7 @@ void write_matrix(const Handle& file, const std::string& name, const autodiff::M
 void write_column(const Handle& file, const std::string& name, const autodiff::Matrix& values,
                   const std::filesystem::path& path) {
   const ErrorPrintingOff quiet;
-  std::vector<double> column(values.shape(0));  // [rows]
+  std::vector<autodiff::Scalar> column(values.shape(0));  // [rows]
   for (std::size_t row = 0; row < column.size(); ++row) {
     column[row] = values(row, 0);
   }

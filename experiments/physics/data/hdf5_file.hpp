@@ -125,8 +125,11 @@ std::vector<double> read_doubles(const Handle& dataset, std::size_t count, const
                                  const std::filesystem::path& path);
 
 // Reads every element of a numeric dataset of `count` elements converted to
-// double into `values`, in row-major order.
+// double, or to float for the arrays of a float build, into `values`, in
+// row-major order.
 void read_doubles_into(const Handle& dataset, double* values, std::size_t count,
+                       const std::string& name, const std::filesystem::path& path);
+void read_doubles_into(const Handle& dataset, float* values, std::size_t count,
                        const std::string& name, const std::filesystem::path& path);
 
 // Writes `values` [rows, columns] as a 2D float64 dataset.

@@ -189,7 +189,7 @@ nn::Dataset load_jet_hdf5_dataset(const std::filesystem::path& path, double pile
 
   JetArrays arrays = load_jet_hdf5(path);
   const std::size_t rows = arrays.features.shape(0);
-  autodiff::Matrix z({rows, std::size_t{1}}, pileup);
+  autodiff::Matrix z({rows, std::size_t{1}}, static_cast<autodiff::Scalar>(pileup));
   return nn::make_dataset(std::move(arrays.features), std::move(arrays.targets), std::move(z));
 }
 

@@ -97,7 +97,7 @@ nn::Dataset generate_jet_dataset(const JetSimulationOptions& options, std::size_
 
     const auto features = simulate_jet_features(options, origin, with_pileup, jet_seed(seed, i));
     for (std::size_t column = 0; column < jet_feature_count; ++column) {
-      X(i, column) = features[column];
+      X(i, column) = static_cast<autodiff::Scalar>(features[column]);
     }
     y(i, 0) = is_w ? 1.0 : 0.0;
     z(i, 0) = with_pileup ? 1.0 : 0.0;
