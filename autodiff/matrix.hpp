@@ -29,6 +29,9 @@ using Scalar = double;
 #endif
 
 using Matrix = xt::xtensor<Scalar, 2>;
+
+// "double" or "float", for the logs and result files of experiment programs.
+inline constexpr const char* scalar_name = sizeof(Scalar) == sizeof(double) ? "double" : "float";
 using Shape = std::array<std::size_t, 2>;
 
 inline Shape shape_of(const Matrix& matrix) {

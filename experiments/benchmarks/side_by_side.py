@@ -7,8 +7,11 @@ experiment with both, then prints one Markdown table per part with the
 medians and the ratios. Times of single steps are CPU times (Google
 Benchmark's cpu_time and Python's process_time), because other load on the
 machine inflates them less than wall time. The whole runs report both.
+With --float-build-dir, the steps and the toy run are also timed with the
+single-precision build of the engine (PIVOT_SCALAR=float).
 
-Usage: side_by_side.py [--build-dir build] [--skip-toy] [--json results.json]
+Usage: side_by_side.py [--build-dir build] [--float-build-dir build-float]
+                       [--skip-toy] [--json results.json]
 """
 
 import argparse
@@ -140,20 +143,30 @@ def rss_profile(samples):
     return profile
 
 
-def run_toy_pair(build_dir):
-    """Run the whole toy experiment with the engine and with PyTorch."""
+def run_engine_toy(build_dir):
+    """Run the whole toy experiment with the engine's toy program of `build_dir`."""
     with tempfile.TemporaryDirectory(prefix="side_by_side_") as folder:
-        ours = run_timed([str(build_dir / "experiments/toy/toy"), "--out",
-                          str(Path(folder) / "toy"), "--overwrite"])
+        result = run_timed([str(build_dir / "experiments/toy/toy"), "--out",
+                            str(Path(folder) / "toy"), "--overwrite"])
         summary = json.loads((Path(folder) / "toy" / "summary.json").read_text())
-    ours["summary"] = {key: summary[key] for key in ("plain", "pivot", "seconds")}
+    result["summary"] = {key: summary[key] for key in ("plain", "pivot", "seconds")}
+    return result
+
+
+def run_toy_runs(build_dir, float_build_dir):
+    """Run the whole toy experiment with the engine (double, then float if
+    given) and with PyTorch."""
+    runs = {"engine": run_engine_toy(build_dir)}
+    if float_build_dir:
+        runs["engine_float"] = run_engine_toy(float_build_dir)
 
     theirs = run_timed(["/usr/bin/python3", str(HERE / "torch_reference.py"), "toy"])
     theirs["summary"] = json.loads(theirs["stdout"].strip().splitlines()[-1])
-    for result in (ours, theirs):
+    runs["pytorch"] = theirs
+    for result in runs.values():
         del result["stdout"]
         result["rss_profile_mib"] = rss_profile(result.pop("rss_samples"))
-    return {"engine": ours, "pytorch": theirs}
+    return runs
 
 
 def format_seconds(seconds):
@@ -170,14 +183,24 @@ def print_tables(results):
           f"load average {machine['load_average']} at the start and "
           f"{results['load_average_end']} at the end.\n")
 
-    print("| step | engine (double) | PyTorch float32 | ratio | PyTorch float64 | ratio |")
-    print("|---|---|---|---|---|---|")
+    # Ratios compare equal precisions: the float engine with PyTorch float32,
+    # the double engine with PyTorch float64.
+    single = results.get("engine_float_steps")
+    print("| step | engine float | PyTorch float32 | ratio | engine double | PyTorch float64 "
+          "| ratio |")
+    print("|---|---|---|---|---|---|---|")
     for name in STEP_NAMES:
         ours = results["engine_steps"][name]["cpu"]
         float32 = results["pytorch_float32"][name]
         float64 = results["pytorch_float64"][name]
-        print(f"| {name} | {format_seconds(ours)} | {format_seconds(float32)} | "
-              f"{float32 / ours:.1f}x | {format_seconds(float64)} | {float64 / ours:.1f}x |")
+        if single:
+            ours_single = single[name]["cpu"]
+            single_columns = (f"{format_seconds(ours_single)} | {format_seconds(float32)} | "
+                              f"{float32 / ours_single:.1f}x")
+        else:
+            single_columns = f"- | {format_seconds(float32)} | -"
+        print(f"| {name} | {single_columns} | {format_seconds(ours)} | "
+              f"{format_seconds(float64)} | {float64 / ours:.1f}x |")
 
     print("\n| growth of one step | engine | GFLOP/s | PyTorch float32 | ratio |")
     print("|---|---|---|---|---|")
@@ -210,28 +233,43 @@ def print_tables(results):
 
     toy = results.get("toy")
     if toy:
-        print("\n| whole toy experiment | engine | PyTorch float32 | ratio |")
-        print("|---|---|---|---|")
-        ours, theirs = toy["engine"], toy["pytorch"]
-        print(f"| wall time | {ours['wall']:.1f} s | {theirs['wall']:.1f} s | "
-              f"{theirs['wall'] / ours['wall']:.1f}x |")
-        ours_cpu = ours["user"] + ours["system"]
-        theirs_cpu = theirs["user"] + theirs["system"]
-        print(f"| CPU time (user + system) | {ours_cpu:.1f} s | {theirs_cpu:.1f} s | "
-              f"{theirs_cpu / ours_cpu:.1f}x |")
-        print(f"| peak RSS | {ours['peak_rss_mib']:.0f} MiB | {theirs['peak_rss_mib']:.0f} MiB | |")
-        print(f"| RSS at 20/40/60/80/100 % of the run | {ours['rss_profile_mib']} MiB | "
-              f"{theirs['rss_profile_mib']} MiB | |")
-        for phase in ("pretrain_classifier", "pretrain_adversary", "adversarial"):
-            mine = ours["summary"]["seconds"][phase]
-            other = theirs["summary"]["seconds"][phase]
-            print(f"| phase {phase} (wall) | {mine:.1f} s | {other:.1f} s | {other / mine:.1f}x |")
-        for label, key in (("plain", "plain"), ("pivoted", "pivot")):
-            mine = ours["summary"][key]
-            other = theirs["summary"][key]
-            print(f"| {label} classifier: AUC, KS, L_r | {mine['auc']:.3f}, {mine['ks']:.3f}, "
-                  f"{mine['L_r']:.4f} | {other['auc']:.3f}, {other['ks']:.3f}, "
-                  f"{other['L_r']:.4f} | |")
+        print_toy_table(toy)
+
+
+def print_toy_table(toy):
+    """One column per engine build, PyTorch last; ratio = PyTorch / engine."""
+    engines = [(label, toy[key]) for label, key in (("engine double", "engine"),
+                                                    ("engine float", "engine_float"))
+               if key in toy]
+    theirs = toy["pytorch"]
+    header = " | ".join(label for label, _ in engines)
+    ratios = " | ".join(f"ratio {label.split()[1]}" for label, _ in engines)
+    print(f"\n| whole toy experiment | {header} | PyTorch float32 | {ratios} |")
+    print("|---" * (2 + 2 * len(engines)) + "|")
+
+    def row(label, values, reference, unit="s", ratio=True):
+        cells = " | ".join(f"{value:.1f} {unit}" for value in values)
+        ratio_cells = " | ".join(f"{reference / value:.1f}x" if ratio else ""
+                                 for value in values)
+        print(f"| {label} | {cells} | {reference:.1f} {unit} | {ratio_cells} |")
+
+    row("wall time", [run["wall"] for _, run in engines], theirs["wall"])
+    row("CPU time (user + system)", [run["user"] + run["system"] for _, run in engines],
+        theirs["user"] + theirs["system"])
+    row("peak RSS", [run["peak_rss_mib"] for _, run in engines], theirs["peak_rss_mib"], "MiB",
+        ratio=False)
+    cells = " | ".join(f"{run['rss_profile_mib']} MiB" for _, run in engines)
+    print(f"| RSS at 20/40/60/80/100 % of the run | {cells} | {theirs['rss_profile_mib']} MiB |"
+          + " |" * len(engines))
+    for phase in ("pretrain_classifier", "pretrain_adversary", "adversarial"):
+        row(f"phase {phase} (wall)", [run["summary"]["seconds"][phase] for _, run in engines],
+            theirs["summary"]["seconds"][phase])
+    for label, key in (("plain", "plain"), ("pivoted", "pivot")):
+        cells = " | ".join(f"{run['summary'][key]['auc']:.3f}, {run['summary'][key]['ks']:.3f}, "
+                           f"{run['summary'][key]['L_r']:.4f}" for _, run in engines)
+        other = theirs["summary"][key]
+        print(f"| {label} classifier: AUC, KS, L_r | {cells} | {other['auc']:.3f}, "
+              f"{other['ks']:.3f}, {other['L_r']:.4f} |" + " |" * len(engines))
 
 
 def main():
@@ -242,11 +280,15 @@ def main():
                         help="repetitions per benchmark; the tables show their median")
     parser.add_argument("--min-time", type=float, default=0.2,
                         help="minimum seconds of each repetition")
+    parser.add_argument("--float-build-dir", type=Path,
+                        help="CMake build folder configured with -DPIVOT_SCALAR=float, whose "
+                             "steps and toy run are timed as well")
     parser.add_argument("--skip-toy", action="store_true",
                         help="skip the two whole toy runs (about 4 minutes with PyTorch)")
     parser.add_argument("--json", type=Path, help="also write every number to this JSON file")
     arguments = parser.parse_args()
     build_dir = arguments.build_dir.resolve()
+    float_build_dir = arguments.float_build_dir.resolve() if arguments.float_build_dir else None
 
     sys.path.insert(0, str(HERE))
     import torch  # noqa: E402, imported late so that --help works without PyTorch
@@ -257,6 +299,11 @@ def main():
     results["engine_steps"] = run_google_benchmark(
         build_dir / "experiments/benchmarks/step_benchmarks", arguments.repetitions,
         arguments.min_time, "step|pass")
+    if float_build_dir:
+        print("side_by_side: engine step benchmarks, float build", file=sys.stderr)
+        results["engine_float_steps"] = run_google_benchmark(
+            float_build_dir / "experiments/benchmarks/step_benchmarks", arguments.repetitions,
+            arguments.min_time, "(toy|physics)_.*(step|pass)")
     print("side_by_side: engine matrix products", file=sys.stderr)
     results["matmul"] = run_google_benchmark(build_dir / "experiments/benchmarks/matmul_benchmarks",
                                              arguments.repetitions, arguments.min_time)
@@ -267,7 +314,7 @@ def main():
         torch.float64, arguments.repetitions, arguments.min_time, include_scaling=False)
     if not arguments.skip_toy:
         print("side_by_side: whole toy experiment, engine then PyTorch", file=sys.stderr)
-        results["toy"] = run_toy_pair(build_dir)
+        results["toy"] = run_toy_runs(build_dir, float_build_dir)
     results["load_average_end"] = [round(value, 2) for value in os.getloadavg()]
 
     print_tables(results)

@@ -23,6 +23,7 @@
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
+#include "autodiff/matrix.hpp"
 #include "autodiff/ops/linalg.hpp"
 #include "experiments/common/cli_checks.hpp"
 #include "experiments/common/progress.hpp"
@@ -280,8 +281,9 @@ std::string format(double value) {
 int run(const Config& config, experiments::ResultFolder& folder) {
   autodiff::set_blas_threads(1);
   std::printf("physics: %s\n", to_json(config).dump().c_str());
-  std::printf("physics: data seed %llu, training seeds 1..%zu\n",
-              static_cast<unsigned long long>(config.data_seed), config.seeds);
+  std::printf("physics: data seed %llu, training seeds 1..%zu; engine precision %s\n",
+              static_cast<unsigned long long>(config.data_seed), config.seeds,
+              autodiff::scalar_name);
   experiments::Stopwatch total_time;
   nlohmann::json seconds;
 
@@ -454,6 +456,7 @@ int run(const Config& config, experiments::ResultFolder& folder) {
   for (std::size_t s = 1; s <= config.seeds; ++s) seeds.push_back(s);
   const nlohmann::json summary = {{"config", to_json(config)},
                                   {"data_seed", config.data_seed},
+                                  {"precision", autodiff::scalar_name},
                                   {"seeds", seeds},
                                   {"data_file", cached.file.string()},
                                   {"variants", per_variant},

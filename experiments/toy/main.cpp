@@ -20,6 +20,7 @@
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
+#include "autodiff/matrix.hpp"
 #include "autodiff/ops/linalg.hpp"
 #include "experiments/common/cli_checks.hpp"
 #include "experiments/common/progress.hpp"
@@ -120,8 +121,9 @@ int run(const toy::Config& config, experiments::ResultFolder& folder,
         const std::filesystem::path& checkpoints, bool resuming) {
   autodiff::set_blas_threads(1);
   std::printf("toy: %s\n", toy::to_json(config).dump().c_str());
-  std::printf("toy: seed %llu%s\n", static_cast<unsigned long long>(config.seed),
-              resuming ? " (resuming from checkpoint)" : "");
+  std::printf("toy: seed %llu%s; engine precision %s\n",
+              static_cast<unsigned long long>(config.seed),
+              resuming ? " (resuming from checkpoint)" : "", autodiff::scalar_name);
   nn::Rng rng(config.seed);
   experiments::Stopwatch total_time;
   nlohmann::json seconds;
@@ -211,7 +213,8 @@ int run(const toy::Config& config, experiments::ResultFolder& folder,
       std::filesystem::create_directories(checkpoints);
       pivot::save_checkpoint(checkpoint_file,
                              {progress.phase, progress.done, history,
-                              {{"config", toy::to_json(config)}}},
+                              {{"config", toy::to_json(config)},
+                               {"precision", autodiff::scalar_name}}},
                              objects);
     }
   });
@@ -280,6 +283,7 @@ int run(const toy::Config& config, experiments::ResultFolder& folder,
   seconds["total"] = total_time.seconds();
   const nlohmann::json summary = {{"config", toy::to_json(config)},
                                   {"seed", config.seed},
+                                  {"precision", autodiff::scalar_name},
                                   {"H_Z", toy::nuisance_entropy()},
                                   {"min_L_f", plain.validation.L_f},
                                   {"plain", toy::to_json(plain)},
@@ -371,6 +375,14 @@ Resumption read_resumption(const std::string& folder) {
   if (!position.extra.is_object() || !position.extra.contains("config")) {
     throw std::invalid_argument(in_file + "has no 'extra.config', so it was not written by "
                                 "the toy program" + fix);
+  }
+  // Checkpoints from before the float build have no precision: double.
+  const std::string precision = position.extra.value("precision", std::string("double"));
+  if (precision != autodiff::scalar_name) {
+    throw std::invalid_argument(in_file + "was written by the " + precision +
+                                " build of the engine and this is the " +
+                                autodiff::scalar_name + " build; resume it with PIVOT_SCALAR=" +
+                                precision + " ./run toy --resume DIR");
   }
   toy::Config config;
   try {
