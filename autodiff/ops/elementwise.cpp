@@ -17,7 +17,9 @@ double logistic(Scalar v) {
 
 using kernels::elements;
 
-// Records the array function function(x, value) as op `op`.
+// Records the array function function(x, value) as op `op`. The callers wrap
+// the vector_math overloads in a lambda, since a template parameter cannot be
+// deduced from an overload set.
 template <typename ArrayFunction>
 Variable record_vectorized(const char* op, Variable x, ArrayFunction function,
                            BackwardFunction backward) {
@@ -41,6 +43,10 @@ Variable record_unary(const char* op, Variable x, Function function, BackwardFun
   return tape.record(op, std::move(value), {x}, std::move(backward));
 }
 
+constexpr auto array_exp = [](auto x, auto y) { vector_math::exp(x, y); };
+constexpr auto array_tanh = [](auto x, auto y) { vector_math::tanh(x, y); };
+constexpr auto array_logistic = [](auto x, auto y) { vector_math::logistic(x, y); };
+
 }  // namespace
 
 Matrix stable_sigmoid(const Matrix& x) {
@@ -50,7 +56,7 @@ Matrix stable_sigmoid(const Matrix& x) {
 }
 
 Variable exp(Variable x) {
-  return record_vectorized("exp", x, vector_math::exp, [](const Matrix& g, GradientSink& sink) {
+  return record_vectorized("exp", x, array_exp, [](const Matrix& g, GradientSink& sink) {
     if (!sink.needs(0)) return;
     const Scalar* gradient = g.data();
     const Scalar* output = sink.output().data();
@@ -72,7 +78,7 @@ Variable log(Variable x) {
 }
 
 Variable tanh(Variable x) {
-  return record_vectorized("tanh", x, vector_math::tanh, [](const Matrix& g, GradientSink& sink) {
+  return record_vectorized("tanh", x, array_tanh, [](const Matrix& g, GradientSink& sink) {
     if (!sink.needs(0)) return;
     const Scalar* gradient = g.data();
     const Scalar* t = sink.output().data();
@@ -83,7 +89,7 @@ Variable tanh(Variable x) {
 
 Variable sigmoid(Variable x) {
   return record_vectorized(
-      "sigmoid", x, vector_math::logistic, [](const Matrix& g, GradientSink& sink) {
+      "sigmoid", x, array_logistic, [](const Matrix& g, GradientSink& sink) {
         if (!sink.needs(0)) return;
         const Scalar* gradient = g.data();
         const Scalar* s = sink.output().data();
