@@ -1,9 +1,11 @@
 #include "autodiff/ops/linalg.hpp"
 
+#include <array>
 #include <stdexcept>
 #include <string>
 
 #include <xtensor-blas/xblas.hpp>
+#include <xtensor/xadapt.hpp>
 
 #include "autodiff/ops/kernels.hpp"
 #include "autodiff/target_clones.hpp"
@@ -66,6 +68,19 @@ AUTODIFF_TARGET_CLONES void rank_updates(const Matrix& a, bool transpose_a, cons
   }
 }
 
+// result = op(a) · v + beta · result for a product of one column, where v
+// contains the inner-size elements of b: [k, 1], or [1, k] when b is
+// transposed, contiguous either way. OpenBLAS's gemv reads the operands in
+// place, where its gemm first packs them, which for the [n, 20] · [20, 1]
+// output layer of a toy network costs more than the product.
+void gemv_into(const Matrix& a, bool transpose_a, const Matrix& b, Matrix& result, double beta) {
+  const auto vector = xt::adapt(b.data(), b.size(), xt::no_ownership(),
+                                std::array<std::size_t, 1>{b.size()});
+  auto column = xt::adapt(result.data(), result.size(), xt::no_ownership(),
+                          std::array<std::size_t, 1>{result.size()});
+  xt::blas::gemv(a, vector, column, transpose_a, Scalar{1}, static_cast<Scalar>(beta));
+}
+
 }  // namespace
 
 void set_blas_threads(int threads) {
@@ -121,6 +136,10 @@ void gemm_into(const Matrix& a, const Matrix& b, Matrix& result, bool transpose_
   // a · b with a small inner size, and aᵀ · b with a of few columns.
   if (!transpose_b && (transpose_a ? rows : inner) <= small_size) {
     rank_updates(a, transpose_a, b, result, beta);
+    return;
+  }
+  if (cols == 1) {
+    gemv_into(a, transpose_a, b, result, beta);
     return;
   }
   xt::blas::gemm(a, b, result, transpose_a, transpose_b, Scalar{1}, static_cast<Scalar>(beta));
