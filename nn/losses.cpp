@@ -128,10 +128,11 @@ void exp_minus_row_maximum(const Matrix& x, Matrix& exps, Matrix& log_sums) {
   const std::size_t cols = x.shape(1);
   for (std::size_t i = 0; i < rows; ++i) {
     const Scalar* row = x.data() + i * cols;
-    const double maximum = *std::max_element(row, row + cols);
-    log_sums(i, 0) = static_cast<Scalar>(maximum);
+    const Scalar maximum = *std::max_element(row, row + cols);
+    log_sums.data()[i] = maximum;
+    Scalar* shifted = exps.data() + i * cols;
     for (std::size_t j = 0; j < cols; ++j) {
-      exps(i, j) = static_cast<Scalar>(row[j] - maximum);
+      shifted[j] = row[j] - maximum;
     }
   }
 
@@ -144,7 +145,7 @@ void exp_minus_row_maximum(const Matrix& x, Matrix& exps, Matrix& log_sums) {
     for (std::size_t j = 0; j < cols; ++j) {
       sum += row[j];
     }
-    log_sums(i, 0) += static_cast<Scalar>(std::log(sum));
+    log_sums.data()[i] += static_cast<Scalar>(std::log(sum));
     for (std::size_t j = 0; j < cols; ++j) {
       row[j] = static_cast<Scalar>(row[j] / sum);
     }
@@ -371,15 +372,18 @@ Variable gaussian_mixture_nll(Variable means, Variable log_sigmas, Variable mixt
   exp_minus_row_maximum(a, prior, log_prior_normalizer);
 
   // q_c = log pi_c + log N(z; mu_c, sigma_c), summed in log space because
-  // the density itself underflows to 0 far in the tail.
+  // the density itself underflows to 0 far in the tail. The loops here and
+  // below index the row-major [n, C] arrays through raw pointers, which costs
+  // less than xtensor's element access in these short rows.
   for (std::size_t i = 0; i < rows; ++i) {
-    const double z = targets(i, 0);
-    const double normalizer = log_prior_normalizer(i, 0);
-    for (std::size_t c = 0; c < components; ++c) {
-      const double u = (z - mu(i, c)) * inverse_sigma(i, c);
-      standardized(i, c) = static_cast<Scalar>(u);
-      joint(i, c) =
-          static_cast<Scalar>(a(i, c) - normalizer - 0.5 * u * u - s(i, c) - half_log_two_pi);
+    const std::size_t first = i * components;
+    const double z = targets.data()[i];
+    const double normalizer = log_prior_normalizer.data()[i];
+    for (std::size_t c = first; c < first + components; ++c) {
+      const double u = (z - mu.data()[c]) * inverse_sigma.data()[c];
+      standardized.data()[c] = static_cast<Scalar>(u);
+      joint.data()[c] = static_cast<Scalar>(a.data()[c] - normalizer - 0.5 * u * u - s.data()[c] -
+                                            half_log_two_pi);
     }
   }
   Matrix log_likelihood = tape.buffer({rows, 1});  // logsumexp_c q_c
@@ -390,18 +394,22 @@ Variable gaussian_mixture_nll(Variable means, Variable log_sigmas, Variable mixt
   double value = 0.0;
   Matrix derivatives = tape.buffer({rows, 3 * components});
   for (std::size_t i = 0; i < rows; ++i) {
-    const double coefficient = coefficients(i, 0);
-    value -= coefficient * log_likelihood(i, 0);
+    const double coefficient = coefficients.data()[i];
+    value -= coefficient * log_likelihood.data()[i];
 
+    const std::size_t first = i * components;
+    const Scalar* responsibilities = joint.data() + first;
+    const Scalar* u = standardized.data() + first;
+    const Scalar* inverse_sigmas = inverse_sigma.data() + first;
+    const Scalar* priors = prior.data() + first;
     Scalar* d_means = derivatives.data() + i * 3 * components;
     Scalar* d_log_sigmas = d_means + components;
     Scalar* d_logits = d_log_sigmas + components;
     for (std::size_t c = 0; c < components; ++c) {
-      const double responsibility = joint(i, c);
-      const double u = standardized(i, c);
-      d_means[c] = static_cast<Scalar>(-coefficient * responsibility * u * inverse_sigma(i, c));
-      d_log_sigmas[c] = static_cast<Scalar>(coefficient * responsibility * (1.0 - u * u));
-      d_logits[c] = static_cast<Scalar>(coefficient * (prior(i, c) - responsibility));
+      const double r = coefficient * responsibilities[c];
+      d_means[c] = static_cast<Scalar>(-r * u[c] * inverse_sigmas[c]);
+      d_log_sigmas[c] = static_cast<Scalar>(r * (1.0 - u[c] * u[c]));
+      d_logits[c] = static_cast<Scalar>(coefficient * (priors[c] - responsibilities[c]));
     }
   }
   for (Matrix* scratch : {&inverse_sigma, &prior, &joint, &standardized, &log_prior_normalizer,
