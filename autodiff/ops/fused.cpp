@@ -11,8 +11,8 @@ namespace {
 
 // Sums the rows of g [n, m] into sums[0, m): the first row is copied, then
 // each further row is added element by element. The inner loop runs over a
-// contiguous row, which the compiler vectorizes (8 floats or 4 doubles per
-// AVX2 instruction); summing one column at a time could not be.
+// contiguous row, so the compiler vectorizes it (8 floats or 4 doubles per
+// AVX2 instruction). A loop down each column would not vectorize.
 AUTODIFF_TARGET_CLONES void sum_rows(const Scalar* __restrict data, std::size_t rows,
                                      std::size_t cols, Scalar* __restrict sums) {
   for (std::size_t j = 0; j < cols; ++j) {
