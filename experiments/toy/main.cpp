@@ -377,12 +377,18 @@ Resumption read_resumption(const std::string& folder) {
                                 "the toy program" + fix);
   }
   // Checkpoints from before the float build have no precision: double.
-  const std::string precision = position.extra.value("precision", std::string("double"));
+  const nlohmann::json precision = position.extra.value("precision", nlohmann::json("double"));
+  if (precision != "double" && precision != "float") {
+    throw std::invalid_argument(in_file + "has the invalid precision " + precision.dump() +
+                                "; expected \"double\" or \"float\"" + fix);
+  }
   if (precision != autodiff::scalar_name) {
-    throw std::invalid_argument(in_file + "was written by the " + precision +
+    throw std::invalid_argument(in_file + "was written by the " +
+                                precision.get<std::string>() +
                                 " build of the engine and this is the " +
                                 autodiff::scalar_name + " build; resume it with PIVOT_SCALAR=" +
-                                precision + " ./run toy --resume DIR");
+                                precision.get<std::string>() + " ./run toy --resume " +
+                                checkpoints.string());
   }
   toy::Config config;
   try {

@@ -14,16 +14,18 @@
 
 namespace nn {
 
-// Reads the .npy file at `path` into a matrix of doubles. A 1-D array of n
+// Reads the .npy file at `path` into a Matrix. A 1-D array of n
 // values becomes a column [n, 1] and a 2-D array [rows, columns] keeps its
 // shape; C order and Fortran order both give the same matrix. Accepted
 // element types are little-endian float64, float32, signed and unsigned
-// integers of 1, 2, 4 or 8 bytes, and bool (0 or 1), all converted to double.
+// integers of 1, 2, 4 or 8 bytes, and bool (0 or 1), all converted to double
+// and stored as autodiff::Scalar, which rounds them to float in a float build.
 // NaN and infinities are returned as they are. Format versions 1.0, 2.0 and
 // 3.0 are accepted. Arrays with zero elements give a matrix with zero rows
 // or columns.
 //
-// NOTE: integers of magnitude above 2^53 lose precision in the conversion.
+// NOTE: integers of magnitude above 2^53 lose precision in the conversion,
+// and above 2^24 in a float build.
 //
 // Throws std::runtime_error naming the file and the problem for a missing,
 // unreadable or empty file, and for a file that is not .npy (wrong magic

@@ -18,6 +18,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "autodiff/matrix.hpp"
+
 extern char** environ;
 
 namespace {
@@ -312,6 +314,16 @@ BOOST_AUTO_TEST_CASE(resume_rejects_edited_checkpoint) {
        "must be empty in the pretraining phase 'pretrain adversary'"},
       {"parameters of another shape", [](auto& c) { c["extra"]["config"]["components"] = 3; },
        "parameter group 'adversary'"},
+      {"unknown precision", [](auto& c) { c["extra"]["precision"] = "half"; },
+       "has the invalid precision \"half\"; expected \"double\" or \"float\""},
+      {"precision as a number", [](auto& c) { c["extra"]["precision"] = 3; },
+       "has the invalid precision 3"},
+      {"precision of the other build",
+       [](auto& c) {
+         const bool is_double = std::string(autodiff::scalar_name) == "double";
+         c["extra"]["precision"] = is_double ? "float" : "double";
+       },
+       "build of the engine and this is the " + std::string(autodiff::scalar_name) + " build"},
   };
 
   const fs::path file = checkpoints / "checkpoint.json";
