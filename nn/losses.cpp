@@ -1,6 +1,7 @@
 #include "nn/losses.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <iomanip>
 #include <limits>
@@ -327,34 +328,19 @@ Variable mean_squared_error(Variable predictions, const Matrix& targets, const M
   return record_loss(loss, predictions, value, std::move(derivative));
 }
 
-Variable gaussian_mixture_nll(Variable means, Variable log_sigmas, Variable mixture_logits,
-                              const Matrix& targets, const Matrix* weights) {
-  const char* loss = "gaussian_mixture_nll";
-  const Shape shape = means.shape();
-  if (log_sigmas.shape() != shape) {
-    throw shape_error(loss, "log_sigmas must have the shape of the means", shape,
-                      log_sigmas.shape());
-  }
-  if (mixture_logits.shape() != shape) {
-    throw shape_error(loss, "mixture_logits must have the shape of the means", shape,
-                      mixture_logits.shape());
-  }
-  if (shape[1] == 0) {
-    throw shape_error(loss, "the head has no components; means must be [n, C] with C >= 1", shape);
-  }
-  if (shape_of(targets) != Shape{shape[0], 1}) {
-    throw shape_error(loss, "targets must be [n, 1] for the n rows of the means", shape,
-                      shape_of(targets));
-  }
-  const Matrix coefficients = mean_coefficients(loss, shape, weights);
+namespace {
 
-  const Matrix& mu = means.value();
-  const Matrix& s = log_sigmas.value();
-  const Matrix& a = mixture_logits.value();
-  const std::size_t rows = shape[0];
-  const std::size_t components = shape[1];
+// The loss and its derivatives for the [n, C] means mu, log standard
+// deviations s and mixture logits a of gaussian_mixture_nll (losses.hpp).
+// Returns the weighted mean of l over the rows and writes dl/dmu, dl/ds and
+// dl/da side by side into `derivatives` [n, 3C], scaled by the coefficients
+// of the mean. Scratch arrays come from the tape's pool.
+double mixture_nll(autodiff::Tape& tape, const Matrix& mu, const Matrix& s, const Matrix& a,
+                   const Matrix& targets, const Matrix& coefficients, Matrix& derivatives) {
+  const std::size_t rows = mu.shape(0);
+  const std::size_t components = mu.shape(1);
+  const Shape shape = shape_of(mu);
   const double half_log_two_pi = 0.5 * std::log(2.0 * std::numbers::pi);
-  autodiff::Tape& tape = means.tape();
 
   // Every exponential is one vectorized pass over an [n, C] array: e^-s_c,
   // e^(a_c - max a) for the mixture weights, and e^(q_c - max q) for the
@@ -392,7 +378,6 @@ Variable gaussian_mixture_nll(Variable means, Variable log_sigmas, Variable mixt
   // dl/dq_c = -r_c, then the chain rule through u_c, s_c and log_softmax(a).
   // The saved array contains the three derivatives side by side, [n, 3C].
   double value = 0.0;
-  Matrix derivatives = tape.buffer({rows, 3 * components});
   for (std::size_t i = 0; i < rows; ++i) {
     const double coefficient = coefficients.data()[i];
     value -= coefficient * log_likelihood.data()[i];
@@ -417,6 +402,37 @@ Variable gaussian_mixture_nll(Variable means, Variable log_sigmas, Variable mixt
     tape.recycle(std::move(*scratch));
   }
 
+  return value;
+}
+
+}  // namespace
+
+Variable gaussian_mixture_nll(Variable means, Variable log_sigmas, Variable mixture_logits,
+                              const Matrix& targets, const Matrix* weights) {
+  const char* loss = "gaussian_mixture_nll";
+  const Shape shape = means.shape();
+  if (log_sigmas.shape() != shape) {
+    throw shape_error(loss, "log_sigmas must have the shape of the means", shape,
+                      log_sigmas.shape());
+  }
+  if (mixture_logits.shape() != shape) {
+    throw shape_error(loss, "mixture_logits must have the shape of the means", shape,
+                      mixture_logits.shape());
+  }
+  if (shape[1] == 0) {
+    throw shape_error(loss, "the head has no components; means must be [n, C] with C >= 1", shape);
+  }
+  if (shape_of(targets) != Shape{shape[0], 1}) {
+    throw shape_error(loss, "targets must be [n, 1] for the n rows of the means", shape,
+                      shape_of(targets));
+  }
+  const Matrix coefficients = mean_coefficients(loss, shape, weights);
+
+  autodiff::Tape& tape = means.tape();
+  Matrix derivatives = tape.buffer({shape[0], 3 * shape[1]});
+  const double value = mixture_nll(tape, means.value(), log_sigmas.value(), mixture_logits.value(),
+                                   targets, coefficients, derivatives);
+
   Matrix result = tape.buffer({1, 1});
   result(0, 0) = static_cast<Scalar>(value);
   return tape.record(
@@ -438,6 +454,60 @@ Variable gaussian_mixture_nll(Variable means, Variable log_sigmas, Variable mixt
             }
           }
         }
+      },
+      std::move(derivatives));
+}
+
+Variable gaussian_mixture_nll(Variable head, const Matrix& targets, const Matrix* weights) {
+  const char* loss = "gaussian_mixture_nll";
+  const Shape shape = head.shape();
+  if (shape[1] == 0 || shape[1] % 3 != 0) {
+    throw shape_error(loss,
+                      "the packed head must be [n, 3C] with C >= 1: means, log sigmas and "
+                      "mixture logits side by side",
+                      shape);
+  }
+  if (shape_of(targets) != Shape{shape[0], 1}) {
+    throw shape_error(loss, "targets must be [n, 1] for the n rows of the head", shape,
+                      shape_of(targets));
+  }
+  const std::size_t rows = shape[0];
+  const std::size_t components = shape[1] / 3;
+  const Matrix coefficients = mean_coefficients(loss, shape, weights);
+
+  // The three blocks of each row, copied into contiguous [n, C] arrays.
+  autodiff::Tape& tape = head.tape();
+  std::array<Matrix, 3> blocks;
+  for (std::size_t block = 0; block < 3; ++block) {
+    blocks[block] = tape.buffer({rows, components});
+    for (std::size_t i = 0; i < rows; ++i) {
+      const Scalar* source = head.value().data() + i * 3 * components + block * components;
+      Scalar* destination = blocks[block].data() + i * components;
+      for (std::size_t c = 0; c < components; ++c) {
+        destination[c] = source[c];
+      }
+    }
+  }
+
+  // The derivatives [n, 3C] have the head's layout, so the backward pass
+  // scales them into the head's gradient in one loop.
+  Matrix derivatives = tape.buffer(shape);
+  const double value =
+      mixture_nll(tape, blocks[0], blocks[1], blocks[2], targets, coefficients, derivatives);
+  for (Matrix& block : blocks) {
+    tape.recycle(std::move(block));
+  }
+
+  Matrix result = tape.buffer({1, 1});
+  result(0, 0) = static_cast<Scalar>(value);
+  return tape.record(
+      loss, std::move(result), {head},
+      [](const Matrix& g, GradientSink& sink) {
+        if (!sink.needs(0)) return;
+        const double scale = g(0, 0);
+        const Scalar* saved = sink.saved().data();
+        autodiff::kernels::write(sink.target(0),
+                                 [saved, scale](std::size_t k) { return scale * saved[k]; });
       },
       std::move(derivatives));
 }

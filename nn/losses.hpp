@@ -83,4 +83,12 @@ Variable mean_squared_error(Variable predictions, const Matrix& targets,
 Variable gaussian_mixture_nll(Variable means, Variable log_sigmas, Variable mixture_logits,
                               const Matrix& targets, const Matrix* weights = nullptr);
 
+// The same loss on a packed head [n, 3C], the output of one dense layer with
+// the means in columns [0, C), the log standard deviations in [C, 2C) and the
+// mixture logits in [2C, 3C). It records one tape node instead of three
+// column slices and the loss. The value and gradients equal those of the
+// version above.
+Variable gaussian_mixture_nll(Variable head, const Matrix& targets,
+                              const Matrix* weights = nullptr);
+
 }  // namespace nn

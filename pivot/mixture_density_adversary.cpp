@@ -22,13 +22,17 @@ MixtureDensityAdversary::MixtureDensityAdversary(const MixtureDensityOptions& op
                           nn::ActivationKind::identity, rng, "adversary");
 }
 
-MixtureDensityAdversary::Mixture MixtureDensityAdversary::mixture(Variable scores) {
+void MixtureDensityAdversary::check_scores(Variable scores) const {
   if (scores.shape()[1] != inputs_) {
     throw autodiff::shape_error("MixtureDensityAdversary",
                                 "scores must be [batch, " + std::to_string(inputs_) +
                                     "] for a network of " + std::to_string(inputs_) + " input(s)",
                                 scores.shape());
   }
+}
+
+MixtureDensityAdversary::Mixture MixtureDensityAdversary::mixture(Variable scores) {
+  check_scores(scores);
 
   const Variable head = network_.forward(scores);  // [batch, 3C]
   const std::size_t c = components_;
@@ -37,9 +41,12 @@ MixtureDensityAdversary::Mixture MixtureDensityAdversary::mixture(Variable score
 }
 
 Variable MixtureDensityAdversary::loss(Variable scores, const AdversaryBatch& batch) {
-  const Mixture head = mixture(scores);
-  return nn::gaussian_mixture_nll(head.means, head.log_sigmas, head.mixture_logits, batch.z,
-                                  &batch.weights);
+  check_scores(scores);
+
+  // The packed head [batch, 3C] goes to the loss whole, in the column order
+  // that mixture() slices.
+  const Variable head = network_.forward(scores);
+  return nn::gaussian_mixture_nll(head, batch.z, &batch.weights);
 }
 
 std::string MixtureDensityAdversary::describe() const {

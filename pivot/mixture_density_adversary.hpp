@@ -49,6 +49,10 @@ class MixtureDensityAdversary : public Adversary {
   Mixture mixture(Variable scores);
 
  private:
+  // Throws std::invalid_argument naming the shape unless scores is
+  // [batch, inputs].
+  void check_scores(Variable scores) const;
+
   std::size_t components_;
   std::size_t inputs_;
   nn::Sequential network_;

@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include <xtensor/xbuilder.hpp>
+
 #include "autodiff/gradient_check.hpp"
 #include "autodiff/tape.hpp"
 #include "nn/losses.hpp"
@@ -125,6 +127,59 @@ BOOST_AUTO_TEST_CASE(mixture_nll_gradient) {
           return nn::gaussian_mixture_nll(in[0], in[1], in[2], targets, weights);
         },
         {means, log_sigmas, logits}, weights);
+  }
+}
+
+BOOST_AUTO_TEST_CASE(mixture_nll_packed_gradient) {
+  // Two rows of a packed head [n, 3C] with C = 2: means, log sigmas, logits.
+  const Matrix targets{{0.3}, {-1.0}};
+  const Matrix head{{0.0, 1.0, 0.0, -0.5, 0.1, 0.2}, {0.5, -0.5, 0.2, 0.1, 1.0, -1.0}};
+  const Matrix weights{{1.0}, {3.0}};
+  for (const Matrix* row_weights : {static_cast<const Matrix*>(nullptr), &weights}) {
+    check_gradient_of(
+        [&](Tape&, std::span<const Variable> in) {
+          return nn::gaussian_mixture_nll(in[0], targets, row_weights);
+        },
+        {head}, row_weights);
+  }
+}
+
+BOOST_AUTO_TEST_CASE(mixture_nll_packed_matches_three_inputs) {
+  const Matrix targets{{0.3}, {-1.0}, {2.5}};
+  const Matrix means{{0.0, 1.0}, {0.5, -0.5}, {2.0, 0.0}};
+  const Matrix log_sigmas{{0.0, -0.5}, {0.2, 0.1}, {-0.1, 0.5}};
+  const Matrix logits{{0.1, 0.2}, {1.0, -1.0}, {0.0, 0.0}};
+  const Matrix weights{{1.0}, {0.5}, {2.0}};
+  const Matrix packed = xt::concatenate(xt::xtuple(means, log_sigmas, logits), 1);
+
+  Tape tape;
+  const Variable head = tape.variable(packed);
+  const Variable packed_loss = nn::gaussian_mixture_nll(head, targets, &weights);
+  tape.backward(packed_loss, {head});
+
+  Tape separate_tape;
+  const Variable mu = separate_tape.variable(means);
+  const Variable s = separate_tape.variable(log_sigmas);
+  const Variable a = separate_tape.variable(logits);
+  const Variable loss = nn::gaussian_mixture_nll(mu, s, a, targets, &weights);
+  separate_tape.backward(loss, {mu, s, a});
+
+  // The same arithmetic on the same numbers: equal to the last bit.
+  BOOST_TEST(packed_loss.value()(0, 0) == loss.value()(0, 0));
+  const Matrix separate_gradient =
+      xt::concatenate(xt::xtuple(mu.gradient(), s.gradient(), a.gradient()), 1);
+  BOOST_TEST(head.gradient() == separate_gradient, tt::per_element());
+}
+
+BOOST_AUTO_TEST_CASE(mixture_nll_packed_rejects_width) {
+  Tape tape;
+  for (const std::size_t width : {0, 4}) {
+    const Variable head = tape.variable(Matrix(autodiff::Shape{2, width}, 0.5));
+    const std::string message = error_message(
+        [&] { nn::gaussian_mixture_nll(head, Matrix(autodiff::Shape{2, 1}, 0.0)); });
+    BOOST_TEST(contains(message, "gaussian_mixture_nll: the packed head must be [n, 3C]"),
+               message);
+    BOOST_TEST(contains(message, "got [2, " + std::to_string(width) + "]"), message);
   }
 }
 
@@ -505,6 +560,7 @@ BOOST_AUTO_TEST_CASE(shape_errors_name_loss_and_shapes) {
   const Variable column = tape.variable(Matrix(autodiff::Shape{3, 1}, 0.5));
   const Variable wide = tape.variable(Matrix(autodiff::Shape{3, 2}, 0.5));
   const Variable other = tape.variable(Matrix(autodiff::Shape{3, 3}, 0.5));
+  const Variable head = tape.variable(Matrix(autodiff::Shape{3, 6}, 0.5));
   const Matrix two_rows(autodiff::Shape{2, 1}, 0.0);
   const Matrix column_targets(autodiff::Shape{3, 1}, 0.0);
   const Matrix wide_targets(autodiff::Shape{3, 2}, 0.0);
@@ -550,6 +606,9 @@ BOOST_AUTO_TEST_CASE(shape_errors_name_loss_and_shapes) {
        [&] { nn::gaussian_mixture_nll(wide, wide, wide, wide_targets); }},
       {"gaussian_mixture_nll", "[3, 2]", "[3, 2]",
        [&] { nn::gaussian_mixture_nll(wide, wide, wide, column_targets, &bad_weights); }},
+      {"gaussian_mixture_nll", "[3, 6]", "[2, 1]", [&] { nn::gaussian_mixture_nll(head, two_rows); }},
+      {"gaussian_mixture_nll", "[3, 6]", "[3, 2]",
+       [&] { nn::gaussian_mixture_nll(head, column_targets, &bad_weights); }},
   };
 
   for (const Case& shape_case : cases) {
