@@ -133,17 +133,24 @@ Losses PivotTrainer::evaluate(const nn::Dataset& data, double lambda) {
                                 format_number(lambda) + "; pass the lambda of L_f - lambda L_r");
   }
   nn::check_dataset(data, "evaluate");
+  check_evaluation_set(data, "evaluate");
+  return evaluate_checked(data, lambda);
+}
+
+void PivotTrainer::check_evaluation_set(const nn::Dataset& data, const std::string& where) {
   if (data.size() == 0) {
-    throw std::invalid_argument("evaluate: the dataset is empty, so L_f is undefined; pass at "
+    throw std::invalid_argument(where + ": the dataset is empty, so L_f is undefined; pass at "
                                 "least one row");
   }
   const double total_weight = xt::sum(data.weights)();
   if (!(total_weight > 0.0)) {
-    throw std::invalid_argument("evaluate: the weights of the " + std::to_string(data.size()) +
+    throw std::invalid_argument(where + ": the weights of the " + std::to_string(data.size()) +
                                 " rows sum to " + format_number(total_weight) +
                                 ", so L_f is undefined; pass rows with a positive weight");
   }
+}
 
+Losses PivotTrainer::evaluate_checked(const nn::Dataset& data, double lambda) {
   // Each loss is a weighted mean, so chunk means combine weighted by the
   // chunk's total weight.
   double classifier_sum = 0.0;
@@ -279,6 +286,7 @@ std::vector<IterationRecord> PivotTrainer::train_alternating(const nn::Dataset& 
     throw std::invalid_argument("adversarial training: the validation set is empty; pass at "
                                 "least one row to evaluate each iteration on");
   }
+  check_evaluation_set(validation, "adversarial training, validation set");
   const nn::Dataset adversary_train = adversary_samples(train);
   if (options.batch_size > adversary_train.size()) {
     throw std::invalid_argument("adversarial training: batch size M (" +
@@ -327,7 +335,7 @@ std::vector<IterationRecord> PivotTrainer::train_alternating(const nn::Dataset& 
     check_finite_step(value.value()(0, 0), classifier_parameters, where + ", player f");
     classifier_optimizer.step();
 
-    history.push_back({iteration, evaluate(validation, options.lambda)});
+    history.push_back({iteration, evaluate_checked(validation, options.lambda)});
     report("adversarial", iteration, options.iterations, history.back().validation.value,
            history.back());
   }
@@ -349,6 +357,7 @@ std::vector<IterationRecord> PivotTrainer::train_simultaneous(const nn::Dataset&
     throw std::invalid_argument("simultaneous training: the validation set is empty; pass at "
                                 "least one row to evaluate each iteration on");
   }
+  check_evaluation_set(validation, "simultaneous training, validation set");
   autodiff::ParameterList parameters = classifier_.parameters();
   const autodiff::ParameterList adversary_parameters = adversary_.parameters();
   parameters.insert(parameters.end(), adversary_parameters.begin(), adversary_parameters.end());
@@ -378,7 +387,7 @@ std::vector<IterationRecord> PivotTrainer::train_simultaneous(const nn::Dataset&
       classifier_optimizer.step();
     }
 
-    history.push_back({iteration, evaluate(validation, options.lambda)});
+    history.push_back({iteration, evaluate_checked(validation, options.lambda)});
     report("simultaneous", iteration, options.iterations, history.back().validation.value,
            history.back());
   }

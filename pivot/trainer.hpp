@@ -139,6 +139,12 @@ class PivotTrainer {
   Variable classifier_loss(Variable logits, const nn::Dataset& batch);
   Variable adversary_loss(Variable scores, const nn::Dataset& batch);
   Matrix adversary_weights(const nn::Dataset& batch) const;
+  // evaluate() without its argument checks, for the training loops, which
+  // check the validation set once before the first iteration.
+  Losses evaluate_checked(const nn::Dataset& data, double lambda);
+  // Throws std::invalid_argument unless `data` is non-empty and its weights
+  // have a positive sum; `where` starts the message.
+  static void check_evaluation_set(const nn::Dataset& data, const std::string& where);
   nn::Dataset adversary_samples(const nn::Dataset& train) const;
   // One step of r on L_r of `batch`, with f's scores given; returns L_r.
   double adversary_step(const nn::Dataset& batch, const Matrix& batch_scores,
