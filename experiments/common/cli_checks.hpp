@@ -9,8 +9,11 @@
 #include <charconv>
 #include <cmath>
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
+#include <iostream>
 #include <limits>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <system_error>
@@ -162,6 +165,24 @@ inline std::string describe_parse_error(const CLI::App& app, const CLI::ParseErr
     }
   }
   return error.what();
+}
+
+// Parses the command line of the experiment program `program`. Returns
+// std::nullopt when the program should go on, or its exit status: 0 after
+// printing the help for --help, 2 after printing the parse error to stderr.
+inline std::optional<int> parse_command_line(CLI::App& app, int argc, char** argv,
+                                             const char* program) {
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp&) {
+    std::cout << app.help();
+    return 0;
+  } catch (const CLI::ParseError& error) {
+    std::fprintf(stderr, "%s: error: %s; see --help\n", program,
+                 describe_parse_error(app, error).c_str());
+    return 2;
+  }
+  return std::nullopt;
 }
 
 }  // namespace experiments

@@ -11,9 +11,10 @@
 #include <cstdio>
 #include <exception>
 #include <filesystem>
-#include <iostream>
+#include <memory>
 #include <mutex>
 #include <new>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <system_error>
@@ -477,15 +478,9 @@ int main(int argc, char** argv) {
                "NeurIPS 2017): AMS of pivoted classifiers for several lambda."};
   add_options(app, config);
 
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::CallForHelp&) {
-    std::cout << app.help();
-    return 0;
-  } catch (const CLI::ParseError& error) {
-    std::fprintf(stderr, "physics: error: %s; see --help\n",
-                 experiments::describe_parse_error(app, error).c_str());
-    return 2;
+  const std::optional<int> status = experiments::parse_command_line(app, argc, argv, "physics");
+  if (status) {
+    return *status;
   }
 
   std::unique_ptr<experiments::ResultFolder> folder;

@@ -10,9 +10,9 @@
 #include <cstdio>
 #include <exception>
 #include <filesystem>
-#include <iostream>
 #include <memory>
 #include <new>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <system_error>
@@ -415,15 +415,9 @@ int main(int argc, char** argv) {
                "NeurIPS 2017): defaults are the paper's settings."};
   toy::add_options(app, config);
 
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::CallForHelp&) {
-    std::cout << app.help();
-    return 0;
-  } catch (const CLI::ParseError& error) {
-    std::fprintf(stderr, "toy: error: %s; see --help\n",
-                 experiments::describe_parse_error(app, error).c_str());
-    return 2;
+  const std::optional<int> status = experiments::parse_command_line(app, argc, argv, "toy");
+  if (status) {
+    return *status;
   }
 
   std::unique_ptr<experiments::ResultFolder> folder;
