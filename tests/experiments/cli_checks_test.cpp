@@ -193,3 +193,25 @@ BOOST_AUTO_TEST_CASE(negative_zero_becomes_zero) {
     }
   }
 }
+
+// parse_command_line returns the exit status for --help and for a bad
+// option, and nothing when the program should go on.
+BOOST_AUTO_TEST_CASE(parse_command_line_statuses) {
+  const auto status_of = [](std::vector<std::string> arguments) {
+    CLI::App app{"test program"};
+    std::uint64_t count = 0;
+    app.add_option("--count", count)->transform(experiments::positive_integer());
+    arguments.insert(arguments.begin(), "program");
+    std::vector<char*> argv;
+    for (std::string& argument : arguments) {
+      argv.push_back(argument.data());
+    }
+    return experiments::parse_command_line(app, static_cast<int>(argv.size()), argv.data(),
+                                           "program");
+  };
+
+  BOOST_TEST(!status_of({"--count", "3"}).has_value());
+  BOOST_TEST(status_of({"--help"}).value_or(-1) == 0);
+  BOOST_TEST(status_of({"--count", "0"}).value_or(-1) == 2);
+  BOOST_TEST(status_of({"--unknown"}).value_or(-1) == 2);
+}
