@@ -46,15 +46,25 @@ Matrix mean_coefficients(const char* loss, const Shape& predictions, const Matri
     throw shape_error(loss, "weights must be [n, 1] for the n rows of the predictions", predictions,
                       shape_of(*weights));
   }
+  // One branch-free pass sums the weights and notes whether any is negative,
+  // infinite or NaN (NaN fails both comparisons). Only then a second pass
+  // looks for the first such row, to name it.
+  const Scalar* values = weights->data();
+  constexpr Scalar largest = std::numeric_limits<Scalar>::max();
   double total = 0.0;
+  bool all_valid = true;
   for (std::size_t i = 0; i < rows; ++i) {
-    const double weight = (*weights)(i, 0);
-    if (!std::isfinite(weight) || weight < 0.0) {
-      throw std::invalid_argument(std::string(loss) + ": the weight of row " + std::to_string(i) +
-                                  " is " + format_number(weight) +
-                                  "; weights must be finite and non-negative");
+    total += values[i];
+    all_valid &= values[i] >= 0 && values[i] <= largest;
+  }
+  if (!all_valid) {
+    for (std::size_t i = 0; i < rows; ++i) {
+      if (!(values[i] >= 0 && values[i] <= largest)) {
+        throw std::invalid_argument(std::string(loss) + ": the weight of row " +
+                                    std::to_string(i) + " is " + format_number(values[i]) +
+                                    "; weights must be finite and non-negative");
+      }
     }
-    total += weight;
   }
   if (total == 0.0) {
     throw std::invalid_argument(std::string(loss) +
@@ -67,8 +77,9 @@ Matrix mean_coefficients(const char* loss, const Shape& predictions, const Matri
   }
 
   Matrix coefficients(Shape{rows, 1});
+  Scalar* out = coefficients.data();
   for (std::size_t i = 0; i < rows; ++i) {
-    coefficients(i, 0) = static_cast<Scalar>((*weights)(i, 0) / total);
+    out[i] = static_cast<Scalar>(values[i] / total);
   }
   return coefficients;
 }
