@@ -5,18 +5,15 @@
 #include <cmath>
 #include <cstddef>
 #include <filesystem>
-#include <fstream>
 #include <initializer_list>
-#include <iterator>
 #include <limits>
 #include <stdexcept>
 #include <string>
 #include <string_view>
 #include <vector>
 
-#include <unistd.h>
-
 #include "nn/data/csv.hpp"
+#include "nn/temporary_folder.hpp"
 
 using autodiff::Matrix;
 namespace fs = std::filesystem;
@@ -43,40 +40,14 @@ void check_contains(const std::string& message, std::initializer_list<std::strin
   }
 }
 
-// A fresh folder under the system's temporary directory for each test case,
-// removed afterwards. The process id keeps concurrent runs apart.
-struct TemporaryFolder {
-  TemporaryFolder()
-      : path(fs::temp_directory_path() / ("nn_csv_test_" + std::to_string(::getpid()))) {
-    fs::remove_all(path);
-    fs::create_directories(path);
-  }
-  ~TemporaryFolder() {
-    std::error_code ignored;
-    fs::remove_all(path, ignored);
-  }
-
-  void write(const std::string& name, const std::string& text) const {
-    std::ofstream out(path / name, std::ios::binary);
-    out << text;
-  }
-
-  std::string read(const std::string& name) const {
-    std::ifstream in(path / name, std::ios::binary);
-    return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-  }
-
-  std::size_t file_count() const {
-    return static_cast<std::size_t>(
-        std::distance(fs::directory_iterator(path), fs::directory_iterator()));
-  }
-
-  fs::path path;
+// The suite's fixture: a fresh temporary folder for each test case.
+struct CsvFolder : test_files::TemporaryFolder {
+  CsvFolder() : TemporaryFolder("nn_csv_test_") {}
 };
 
 }  // namespace
 
-BOOST_FIXTURE_TEST_SUITE(csv, TemporaryFolder)
+BOOST_FIXTURE_TEST_SUITE(csv, CsvFolder)
 
 BOOST_AUTO_TEST_CASE(write_exact_text) {
   const Matrix rows{{1.5, -2.0}, {1e-300, 0.1}};

@@ -5,7 +5,6 @@
 #include <cstdint>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <initializer_list>
 #include <stdexcept>
 #include <string>
@@ -13,8 +12,9 @@
 #include <vector>
 
 #include <boost/test/unit_test.hpp>
-#include <unistd.h>
 #include <xtensor/xnpy.hpp>
+
+#include "nn/temporary_folder.hpp"
 
 using autodiff::Matrix;
 namespace fs = std::filesystem;
@@ -82,37 +82,20 @@ void check_contains(const std::string& message, std::initializer_list<std::strin
   }
 }
 
-// A fresh folder under the system's temporary directory for each test case,
-// removed afterwards. The process id keeps concurrent runs apart.
-struct TemporaryFolder {
-  TemporaryFolder()
-      : path(fs::temp_directory_path() / ("nn_npy_test_" + std::to_string(::getpid()))) {
-    fs::remove_all(path);
-    fs::create_directories(path);
-  }
-  ~TemporaryFolder() {
-    std::error_code ignored;
-    fs::remove_all(path, ignored);
-  }
-
-  fs::path write(const std::string& name, const std::string& bytes) const {
-    std::ofstream out(path / name, std::ios::binary);
-    out << bytes;
-    return path / name;
-  }
+// The suite's fixture: a fresh temporary folder for each test case.
+struct NpyFolder : test_files::TemporaryFolder {
+  NpyFolder() : TemporaryFolder("nn_npy_test_") {}
 
   // The message of read_npy on a file with these bytes.
   std::string error_for(const std::string& bytes) const {
     const fs::path file = write("bad.npy", bytes);
     return runtime_error_message([&] { nn::read_npy(file); });
   }
-
-  fs::path path;
 };
 
 }  // namespace
 
-BOOST_FIXTURE_TEST_SUITE(npy, TemporaryFolder)
+BOOST_FIXTURE_TEST_SUITE(npy, NpyFolder)
 
 BOOST_AUTO_TEST_CASE(npy_reads_float64_matrix) {
   const fs::path file = write(
