@@ -85,6 +85,26 @@ class CountingSgd : public nn::Sgd {
   std::size_t steps = 0;
 };
 
+// The objects that most cases share: a classifier and a small mixture
+// density adversary drawn from `rng` in that order, the trainer that plays
+// them with the same generator, and one Optimizer with `options` for each
+// player. Cases draw their data from `rng` before building this.
+template <typename Optimizer>
+struct TrainingSetup {
+  explicit TrainingSetup(nn::Rng& rng, nn::SgdOptions options = {})
+      : classifier(make_classifier(rng)),
+        adversary(small_mixture(), rng),
+        trainer(classifier, adversary, rng),
+        classifier_optimizer(classifier.parameters(), options),
+        adversary_optimizer(adversary.parameters(), options) {}
+
+  pivot::Classifier classifier;
+  pivot::MixtureDensityAdversary adversary;
+  pivot::PivotTrainer trainer;
+  Optimizer classifier_optimizer;
+  Optimizer adversary_optimizer;
+};
+
 // A user-written adversary whose loss is NaN: the smallest adversary that
 // implements the interface, used to check divergence detection.
 class NanAdversary : public pivot::Adversary {
@@ -106,38 +126,30 @@ class NanAdversary : public pivot::Adversary {
 BOOST_AUTO_TEST_CASE(pretraining_keeps_other_player_fixed) {
   nn::Rng rng(3);
   const nn::Dataset train = make_data(512, rng);
-  pivot::Classifier classifier = make_classifier(rng);
-  pivot::MixtureDensityAdversary adversary(small_mixture(), rng);
-  pivot::PivotTrainer trainer(classifier, adversary, rng);
-  nn::Sgd classifier_optimizer(classifier.parameters(), {0.05});
-  nn::Sgd adversary_optimizer(adversary.parameters(), {0.05});
+  TrainingSetup<nn::Sgd> setup(rng, {0.05});
 
-  const auto adversary_before = copy_values(adversary.parameters());
-  trainer.pretrain_classifier(train, {2, 32}, classifier_optimizer);
-  BOOST_TEST(values_equal(adversary.parameters(), adversary_before));
+  const auto adversary_before = copy_values(setup.adversary.parameters());
+  setup.trainer.pretrain_classifier(train, {2, 32}, setup.classifier_optimizer);
+  BOOST_TEST(values_equal(setup.adversary.parameters(), adversary_before));
 
-  const auto classifier_before = copy_values(classifier.parameters());
-  trainer.pretrain_adversary(train, {2, 32}, adversary_optimizer);
-  BOOST_TEST(values_equal(classifier.parameters(), classifier_before));
-  BOOST_TEST(!values_equal(adversary.parameters(), adversary_before));
+  const auto classifier_before = copy_values(setup.classifier.parameters());
+  setup.trainer.pretrain_adversary(train, {2, 32}, setup.adversary_optimizer);
+  BOOST_TEST(values_equal(setup.classifier.parameters(), classifier_before));
+  BOOST_TEST(!values_equal(setup.adversary.parameters(), adversary_before));
 }
 
 BOOST_AUTO_TEST_CASE(alternating_step_counts) {
   nn::Rng rng(4);
   const nn::Dataset train = make_data(256, rng);
   const nn::Dataset validation = make_data(128, rng);
-  pivot::Classifier classifier = make_classifier(rng);
-  pivot::MixtureDensityAdversary adversary(small_mixture(), rng);
-  pivot::PivotTrainer trainer(classifier, adversary, rng);
-  CountingSgd classifier_optimizer(classifier.parameters(), {0.01});
-  CountingSgd adversary_optimizer(adversary.parameters(), {0.01});
+  TrainingSetup<CountingSgd> setup(rng, {0.01});
 
-  const auto history = trainer.train_alternating(train, validation, {10.0, 3, 7, 64},
-                                                 classifier_optimizer, adversary_optimizer);
+  const auto history = setup.trainer.train_alternating(
+      train, validation, {10.0, 3, 7, 64}, setup.classifier_optimizer, setup.adversary_optimizer);
 
   // T = 3 classifier steps, T * K = 21 adversary steps, one record per iteration.
-  BOOST_TEST(classifier_optimizer.steps == 3u);
-  BOOST_TEST(adversary_optimizer.steps == 21u);
+  BOOST_TEST(setup.classifier_optimizer.steps == 3u);
+  BOOST_TEST(setup.adversary_optimizer.steps == 21u);
   BOOST_TEST(history.size() == 3u);
   BOOST_TEST(history.back().iteration == 3u);
   const auto& last = history.back().validation;
@@ -147,25 +159,23 @@ BOOST_AUTO_TEST_CASE(alternating_step_counts) {
 BOOST_AUTO_TEST_CASE(adversarial_options_validated) {
   nn::Rng rng(5);
   const nn::Dataset train = make_data(64, rng);
-  pivot::Classifier classifier = make_classifier(rng);
-  pivot::MixtureDensityAdversary adversary(small_mixture(), rng);
-  pivot::PivotTrainer trainer(classifier, adversary, rng);
-  nn::Sgd classifier_optimizer(classifier.parameters());
-  nn::Sgd adversary_optimizer(adversary.parameters());
+  TrainingSetup<nn::Sgd> setup(rng);
 
   const pivot::AdversarialOptions bad_options[] = {
       {-1.0, 1, 1, 16}, {1.0, 0, 1, 16}, {1.0, 1, 0, 16}, {1.0, 1, 1, 0}, {1.0, 1, 1, 65}};
   for (const auto& options : bad_options) {
-    BOOST_CHECK_THROW(trainer.train_alternating(train, train, options, classifier_optimizer,
-                                                adversary_optimizer),
-                      std::invalid_argument);
-    BOOST_CHECK_THROW(trainer.train_simultaneous(train, train, options, classifier_optimizer,
-                                                 adversary_optimizer),
-                      std::invalid_argument);
+    BOOST_CHECK_THROW(
+        setup.trainer.train_alternating(train, train, options, setup.classifier_optimizer,
+                                        setup.adversary_optimizer),
+        std::invalid_argument);
+    BOOST_CHECK_THROW(
+        setup.trainer.train_simultaneous(train, train, options, setup.classifier_optimizer,
+                                         setup.adversary_optimizer),
+        std::invalid_argument);
   }
-  BOOST_CHECK_THROW(trainer.pretrain_classifier(train, {0, 16}, classifier_optimizer),
+  BOOST_CHECK_THROW(setup.trainer.pretrain_classifier(train, {0, 16}, setup.classifier_optimizer),
                     std::invalid_argument);
-  BOOST_CHECK_THROW(trainer.pretrain_adversary(train, {1, 65}, adversary_optimizer),
+  BOOST_CHECK_THROW(setup.trainer.pretrain_adversary(train, {1, 65}, setup.adversary_optimizer),
                     std::invalid_argument);
 }
 
@@ -184,22 +194,18 @@ std::string invalid_argument_message(const Call& call) {
 BOOST_AUTO_TEST_CASE(lambda_message_shortest_form) {
   nn::Rng rng(5);
   const nn::Dataset train = make_data(64, rng);
-  pivot::Classifier classifier = make_classifier(rng);
-  pivot::MixtureDensityAdversary adversary(small_mixture(), rng);
-  pivot::PivotTrainer trainer(classifier, adversary, rng);
-  nn::Sgd classifier_optimizer(classifier.parameters());
-  nn::Sgd adversary_optimizer(adversary.parameters());
+  TrainingSetup<nn::Sgd> setup(rng);
 
   const std::string minus_one = invalid_argument_message([&] {
-    trainer.train_alternating(train, train, {-1.0, 1, 1, 16}, classifier_optimizer,
-                              adversary_optimizer);
+    setup.trainer.train_alternating(train, train, {-1.0, 1, 1, 16}, setup.classifier_optimizer,
+                                    setup.adversary_optimizer);
   });
   BOOST_TEST(minus_one ==
              "adversarial training: lambda must be finite and >= 0, got -1; pass 0 to ignore the "
              "adversary or a weight such as 10");
   const std::string minus_tenth = invalid_argument_message([&] {
-    trainer.train_simultaneous(train, train, {-0.1, 1, 1, 16}, classifier_optimizer,
-                               adversary_optimizer);
+    setup.trainer.train_simultaneous(train, train, {-0.1, 1, 1, 16}, setup.classifier_optimizer,
+                                     setup.adversary_optimizer);
   });
   BOOST_TEST(
       contains(minus_tenth, "adversarial training: lambda must be finite and >= 0, got -0.1;"),
@@ -211,11 +217,7 @@ BOOST_AUTO_TEST_CASE(lambda_message_shortest_form) {
 BOOST_AUTO_TEST_CASE(first_unit_range) {
   nn::Rng rng(13);
   const nn::Dataset train = make_data(64, rng);
-  pivot::Classifier classifier = make_classifier(rng);
-  pivot::MixtureDensityAdversary adversary(small_mixture(), rng);
-  pivot::PivotTrainer trainer(classifier, adversary, rng);
-  CountingSgd classifier_optimizer(classifier.parameters(), {0.01});
-  CountingSgd adversary_optimizer(adversary.parameters(), {0.01});
+  TrainingSetup<CountingSgd> setup(rng, {0.01});
   const pivot::AdversarialOptions adversarial{1.0, 2, 1, 16};
   const pivot::PretrainOptions pretraining{2, 16};
 
@@ -226,109 +228,131 @@ BOOST_AUTO_TEST_CASE(first_unit_range) {
       const std::string epoch_error = "first_epoch is " + std::to_string(first) +
                                       ", but it must be from 1 to epochs + 1 with epochs = 2";
       const std::string alternating = invalid_argument_message([&] {
-        trainer.train_alternating(train, train, adversarial, classifier_optimizer,
-                                  adversary_optimizer, first);
+        setup.trainer.train_alternating(train, train, adversarial, setup.classifier_optimizer,
+                                        setup.adversary_optimizer, first);
       });
       BOOST_TEST(alternating == "adversarial training: " + iteration_error +
                                     "; pass 1 to start the phase, or the iteration after the "
                                     "last finished one to resume it");
       const std::string simultaneous = invalid_argument_message([&] {
-        trainer.train_simultaneous(train, train, adversarial, classifier_optimizer,
-                                   adversary_optimizer, first);
+        setup.trainer.train_simultaneous(train, train, adversarial, setup.classifier_optimizer,
+                                         setup.adversary_optimizer, first);
       });
       BOOST_TEST(contains(simultaneous, "simultaneous training: " + iteration_error), simultaneous);
-      const std::string classifier_pretraining = invalid_argument_message(
-          [&] { trainer.pretrain_classifier(train, pretraining, classifier_optimizer, first); });
+      const std::string classifier_pretraining = invalid_argument_message([&] {
+        setup.trainer.pretrain_classifier(train, pretraining, setup.classifier_optimizer, first);
+      });
       BOOST_TEST(contains(classifier_pretraining, "classifier pretraining: " + epoch_error),
                  classifier_pretraining);
-      const std::string adversary_pretraining = invalid_argument_message(
-          [&] { trainer.pretrain_adversary(train, pretraining, adversary_optimizer, first); });
+      const std::string adversary_pretraining = invalid_argument_message([&] {
+        setup.trainer.pretrain_adversary(train, pretraining, setup.adversary_optimizer, first);
+      });
       BOOST_TEST(contains(adversary_pretraining, "adversary pretraining: " + epoch_error),
                  adversary_pretraining);
     }
   }
-  BOOST_TEST(classifier_optimizer.steps == 0U);
-  BOOST_TEST(adversary_optimizer.steps == 0U);
+  BOOST_TEST(setup.classifier_optimizer.steps == 0U);
+  BOOST_TEST(setup.adversary_optimizer.steps == 0U);
 
   // One past the last unit is a finished phase: no steps and no records.
-  BOOST_TEST(trainer
-                 .train_alternating(train, train, adversarial, classifier_optimizer,
-                                    adversary_optimizer, 3)
+  BOOST_TEST(setup.trainer
+                 .train_alternating(train, train, adversarial, setup.classifier_optimizer,
+                                    setup.adversary_optimizer, 3)
                  .empty());
-  BOOST_TEST(trainer
-                 .train_simultaneous(train, train, adversarial, classifier_optimizer,
-                                     adversary_optimizer, 3)
+  BOOST_TEST(setup.trainer
+                 .train_simultaneous(train, train, adversarial, setup.classifier_optimizer,
+                                     setup.adversary_optimizer, 3)
                  .empty());
-  trainer.pretrain_classifier(train, pretraining, classifier_optimizer, 3);
-  trainer.pretrain_adversary(train, pretraining, adversary_optimizer, 3);
-  BOOST_TEST(classifier_optimizer.steps == 0U);
-  BOOST_TEST(adversary_optimizer.steps == 0U);
+  setup.trainer.pretrain_classifier(train, pretraining, setup.classifier_optimizer, 3);
+  setup.trainer.pretrain_adversary(train, pretraining, setup.adversary_optimizer, 3);
+  BOOST_TEST(setup.classifier_optimizer.steps == 0U);
+  BOOST_TEST(setup.adversary_optimizer.steps == 0U);
 
   // The last unit itself still runs: one iteration of one adversary step.
-  const auto history = trainer.train_alternating(train, train, adversarial, classifier_optimizer,
-                                                 adversary_optimizer, 2);
+  const auto history = setup.trainer.train_alternating(
+      train, train, adversarial, setup.classifier_optimizer, setup.adversary_optimizer, 2);
   BOOST_TEST_REQUIRE(history.size() == 1U);
   BOOST_TEST(history[0].iteration == 2U);
-  BOOST_TEST(classifier_optimizer.steps == 1U);
-  BOOST_TEST(adversary_optimizer.steps == 1U);
+  BOOST_TEST(setup.classifier_optimizer.steps == 1U);
+  BOOST_TEST(setup.adversary_optimizer.steps == 1U);
 }
 
 BOOST_AUTO_TEST_CASE(empty_validation_set_rejected) {
   nn::Rng rng(14);
   const nn::Dataset train = make_data(64, rng);
   const nn::Dataset empty = train.rows(std::vector<std::size_t>{});
-  pivot::Classifier classifier = make_classifier(rng);
-  pivot::MixtureDensityAdversary adversary(small_mixture(), rng);
-  pivot::PivotTrainer trainer(classifier, adversary, rng);
-  CountingSgd classifier_optimizer(classifier.parameters(), {0.01});
-  CountingSgd adversary_optimizer(adversary.parameters(), {0.01});
+  TrainingSetup<CountingSgd> setup(rng, {0.01});
 
   const std::string alternating = invalid_argument_message([&] {
-    trainer.train_alternating(train, empty, {1.0, 2, 1, 16}, classifier_optimizer,
-                              adversary_optimizer);
+    setup.trainer.train_alternating(train, empty, {1.0, 2, 1, 16}, setup.classifier_optimizer,
+                                    setup.adversary_optimizer);
   });
   BOOST_TEST(contains(alternating, "adversarial training: the validation set is empty"),
              alternating);
   const std::string simultaneous = invalid_argument_message([&] {
-    trainer.train_simultaneous(train, empty, {1.0, 2, 1, 16}, classifier_optimizer,
-                               adversary_optimizer);
+    setup.trainer.train_simultaneous(train, empty, {1.0, 2, 1, 16}, setup.classifier_optimizer,
+                                     setup.adversary_optimizer);
   });
   BOOST_TEST(contains(simultaneous, "simultaneous training: the validation set is empty"),
              simultaneous);
   // The check comes before any training step.
-  BOOST_TEST(classifier_optimizer.steps == 0U);
-  BOOST_TEST(adversary_optimizer.steps == 0U);
+  BOOST_TEST(setup.classifier_optimizer.steps == 0U);
+  BOOST_TEST(setup.adversary_optimizer.steps == 0U);
+}
+
+BOOST_AUTO_TEST_CASE(zero_weight_validation_set_rejected) {
+  nn::Rng rng(15);
+  const nn::Dataset train = make_data(64, rng);
+  nn::Dataset unweighted = make_data(32, rng);
+  unweighted.weights.fill(0.0);
+  TrainingSetup<CountingSgd> setup(rng, {0.01});
+
+  const std::string alternating = invalid_argument_message([&] {
+    setup.trainer.train_alternating(train, unweighted, {1.0, 2, 1, 16},
+                                    setup.classifier_optimizer, setup.adversary_optimizer);
+  });
+  BOOST_TEST(contains(alternating, "adversarial training, validation set: the weights of the 32 "
+                                   "rows sum to 0"),
+             alternating);
+  const std::string simultaneous = invalid_argument_message([&] {
+    setup.trainer.train_simultaneous(train, unweighted, {1.0, 2, 1, 16},
+                                     setup.classifier_optimizer, setup.adversary_optimizer);
+  });
+  BOOST_TEST(contains(simultaneous, "simultaneous training, validation set: the weights of the "
+                                    "32 rows sum to 0"),
+             simultaneous);
+  // The check comes before any training step.
+  BOOST_TEST(setup.classifier_optimizer.steps == 0U);
+  BOOST_TEST(setup.adversary_optimizer.steps == 0U);
 }
 
 BOOST_AUTO_TEST_CASE(evaluate_rejects_bad_arguments) {
   nn::Rng rng(15);
   const nn::Dataset data = make_data(32, rng);
-  pivot::Classifier classifier = make_classifier(rng);
-  pivot::MixtureDensityAdversary adversary(small_mixture(), rng);
-  pivot::PivotTrainer trainer(classifier, adversary, rng);
+  TrainingSetup<nn::Sgd> setup(rng);
 
   const std::string nan_lambda = invalid_argument_message(
-      [&] { trainer.evaluate(data, std::numeric_limits<double>::quiet_NaN()); });
+      [&] { setup.trainer.evaluate(data, std::numeric_limits<double>::quiet_NaN()); });
   BOOST_TEST(contains(nan_lambda, "evaluate: lambda must be finite and >= 0, got nan"), nan_lambda);
   const std::string negative_lambda =
-      invalid_argument_message([&] { trainer.evaluate(data, -2.5); });
+      invalid_argument_message([&] { setup.trainer.evaluate(data, -2.5); });
   BOOST_TEST(contains(negative_lambda, "got -2.5;"), negative_lambda);
   const std::string infinite_lambda = invalid_argument_message(
-      [&] { trainer.evaluate(data, std::numeric_limits<double>::infinity()); });
+      [&] { setup.trainer.evaluate(data, std::numeric_limits<double>::infinity()); });
   BOOST_TEST(contains(infinite_lambda, "got inf;"), infinite_lambda);
 
   const nn::Dataset empty = data.rows(std::vector<std::size_t>{});
-  const std::string no_rows = invalid_argument_message([&] { trainer.evaluate(empty, 1.0); });
+  const std::string no_rows = invalid_argument_message([&] { setup.trainer.evaluate(empty, 1.0); });
   BOOST_TEST(contains(no_rows, "evaluate: the dataset is empty"), no_rows);
 
   nn::Dataset unweighted = data;
   unweighted.weights.fill(0.0);
   const std::string zero_weights =
-      invalid_argument_message([&] { trainer.evaluate(unweighted, 1.0); });
+      invalid_argument_message([&] { setup.trainer.evaluate(unweighted, 1.0); });
   BOOST_TEST(contains(zero_weights, "evaluate: the weights of the 32 rows sum to 0"), zero_weights);
 
   // Valid arguments give finite losses.
-  const pivot::Losses losses = trainer.evaluate(data, 0.0);
+  const pivot::Losses losses = setup.trainer.evaluate(data, 0.0);
   BOOST_TEST(std::isfinite(losses.L_f));
   BOOST_TEST(std::isfinite(losses.value));
 }
@@ -340,11 +364,7 @@ BOOST_AUTO_TEST_CASE(evaluate_rejects_bad_arguments) {
 BOOST_AUTO_TEST_CASE(entry_points_check_dataset) {
   nn::Rng rng(16);
   const nn::Dataset good = make_data(64, rng);
-  pivot::Classifier classifier = make_classifier(rng);
-  pivot::MixtureDensityAdversary adversary(small_mixture(), rng);
-  pivot::PivotTrainer trainer(classifier, adversary, rng);
-  CountingSgd classifier_optimizer(classifier.parameters(), {0.01});
-  CountingSgd adversary_optimizer(adversary.parameters(), {0.01});
+  TrainingSetup<CountingSgd> setup(rng, {0.01});
 
   struct Tampered {
     std::string name;
@@ -367,28 +387,28 @@ BOOST_AUTO_TEST_CASE(entry_points_check_dataset) {
   for (const Tampered& bad : cases) {
     BOOST_TEST_CONTEXT(bad.name) {
       const std::vector<std::pair<std::string, std::string>> messages = {
-          {"evaluate: ", invalid_argument_message([&] { trainer.evaluate(bad.data, 1.0); })},
+          {"evaluate: ", invalid_argument_message([&] { setup.trainer.evaluate(bad.data, 1.0); })},
           {"classifier pretraining: ", invalid_argument_message([&] {
-             trainer.pretrain_classifier(bad.data, {1, 16}, classifier_optimizer);
+             setup.trainer.pretrain_classifier(bad.data, {1, 16}, setup.classifier_optimizer);
            })},
           {"adversary pretraining: ", invalid_argument_message([&] {
-             trainer.pretrain_adversary(bad.data, {1, 16}, adversary_optimizer);
+             setup.trainer.pretrain_adversary(bad.data, {1, 16}, setup.adversary_optimizer);
            })},
           {"adversarial training, training set: ", invalid_argument_message([&] {
-             trainer.train_alternating(bad.data, good, options, classifier_optimizer,
-                                       adversary_optimizer);
+             setup.trainer.train_alternating(bad.data, good, options, setup.classifier_optimizer,
+                                             setup.adversary_optimizer);
            })},
           {"adversarial training, validation set: ", invalid_argument_message([&] {
-             trainer.train_alternating(good, bad.data, options, classifier_optimizer,
-                                       adversary_optimizer);
+             setup.trainer.train_alternating(good, bad.data, options, setup.classifier_optimizer,
+                                             setup.adversary_optimizer);
            })},
           {"simultaneous training, training set: ", invalid_argument_message([&] {
-             trainer.train_simultaneous(bad.data, good, options, classifier_optimizer,
-                                        adversary_optimizer);
+             setup.trainer.train_simultaneous(bad.data, good, options, setup.classifier_optimizer,
+                                              setup.adversary_optimizer);
            })},
           {"simultaneous training, validation set: ", invalid_argument_message([&] {
-             trainer.train_simultaneous(good, bad.data, options, classifier_optimizer,
-                                        adversary_optimizer);
+             setup.trainer.train_simultaneous(good, bad.data, options, setup.classifier_optimizer,
+                                              setup.adversary_optimizer);
            })}};
       for (const auto& [where, message] : messages) {
         BOOST_TEST(message.rfind(where, 0) == 0U, "'" << message << "' starts with '" << where
@@ -398,8 +418,8 @@ BOOST_AUTO_TEST_CASE(entry_points_check_dataset) {
     }
   }
   // The checks come before any training step.
-  BOOST_TEST(classifier_optimizer.steps == 0U);
-  BOOST_TEST(adversary_optimizer.steps == 0U);
+  BOOST_TEST(setup.classifier_optimizer.steps == 0U);
+  BOOST_TEST(setup.adversary_optimizer.steps == 0U);
 }
 
 BOOST_AUTO_TEST_CASE(non_finite_loss_stops_training) {
@@ -481,18 +501,16 @@ BOOST_AUTO_TEST_CASE(evaluate_chunks_match_whole_set) {
   for (std::size_t i = 0; i < data.size(); ++i) {
     data.weights(i, 0) = 0.5 + static_cast<double>(i % 3);
   }
-  pivot::Classifier classifier = make_classifier(rng);
-  pivot::MixtureDensityAdversary adversary(small_mixture(), rng);
-  pivot::PivotTrainer trainer(classifier, adversary, rng);
+  TrainingSetup<nn::Sgd> setup(rng);
 
-  const pivot::Losses chunked = trainer.evaluate(data, 2.0);
+  const pivot::Losses chunked = setup.trainer.evaluate(data, 2.0);
 
   autodiff::Tape tape;
-  const Variable logits = classifier.logits(tape.constant(data.X));
+  const Variable logits = setup.classifier.logits(tape.constant(data.X));
   const double L_f = nn::binary_cross_entropy_with_logits(logits, data.y, &data.weights)
                          .value()(0, 0);
   const double L_r =
-      adversary.loss(autodiff::sigmoid(logits), {data.z, data.y, data.weights}).value()(0, 0);
+      setup.adversary.loss(autodiff::sigmoid(logits), {data.z, data.y, data.weights}).value()(0, 0);
   BOOST_TEST(chunked.L_f == L_f, boost::test_tools::tolerance(1e-12));
   BOOST_TEST(chunked.L_r == L_r, boost::test_tools::tolerance(1e-12));
   BOOST_TEST(chunked.value == L_f - 2.0 * L_r, boost::test_tools::tolerance(1e-12));
@@ -506,17 +524,15 @@ BOOST_AUTO_TEST_CASE(evaluate_skips_zero_weight_chunk) {
   for (std::size_t i = 0; i < 8192; ++i) {
     data.weights(i, 0) = 0.0;
   }
-  pivot::Classifier classifier = make_classifier(rng);
-  pivot::MixtureDensityAdversary adversary(small_mixture(), rng);
-  pivot::PivotTrainer trainer(classifier, adversary, rng);
+  TrainingSetup<nn::Sgd> setup(rng);
 
-  const pivot::Losses chunked = trainer.evaluate(data, 1.0);
+  const pivot::Losses chunked = setup.trainer.evaluate(data, 1.0);
 
   std::vector<std::size_t> weighted(data.size() - 8192);
   std::iota(weighted.begin(), weighted.end(), std::size_t{8192});
   const nn::Dataset rest = data.rows(weighted);
   autodiff::Tape tape;
-  const Variable logits = classifier.logits(tape.constant(rest.X));
+  const Variable logits = setup.classifier.logits(tape.constant(rest.X));
   const double L_f = nn::binary_cross_entropy_with_logits(logits, rest.y, &rest.weights)
                          .value()(0, 0);
   BOOST_TEST(chunked.L_f == L_f, boost::test_tools::tolerance(1e-12));
@@ -525,33 +541,28 @@ BOOST_AUTO_TEST_CASE(evaluate_skips_zero_weight_chunk) {
 BOOST_AUTO_TEST_CASE(adversary_mask_restricts_loss) {
   nn::Rng rng(9);
   const nn::Dataset data = make_data(400, rng);
-  pivot::Classifier classifier = make_classifier(rng);
-  pivot::MixtureDensityAdversary adversary(small_mixture(), rng);
-  pivot::PivotTrainer trainer(classifier, adversary, rng);
-  trainer.set_adversary_mask([](double y) { return y == 0.0 ? 1.0 : 0.0; });
+  TrainingSetup<nn::Sgd> setup(rng);
+  setup.trainer.set_adversary_mask([](double y) { return y == 0.0 ? 1.0 : 0.0; });
 
-  const pivot::Losses masked = trainer.evaluate(data, 1.0);
+  const pivot::Losses masked = setup.trainer.evaluate(data, 1.0);
 
   const nn::Dataset background =
       nn::select_rows_where(data, [&](std::size_t i) { return data.y(i, 0) == 0.0; });
   autodiff::Tape tape;
-  const Variable scores = classifier.scores(tape.constant(background.X));
+  const Variable scores = setup.classifier.scores(tape.constant(background.X));
   const double expected =
-      adversary.loss(scores, {background.z, background.y, background.weights}).value()(0, 0);
+      setup.adversary.loss(scores, {background.z, background.y, background.weights}).value()(0, 0);
   BOOST_TEST(masked.L_r == expected, boost::test_tools::tolerance(1e-12));
 }
 
 BOOST_AUTO_TEST_CASE(progress_reports_every_epoch) {
   nn::Rng rng(10);
   const nn::Dataset train = make_data(128, rng);
-  pivot::Classifier classifier = make_classifier(rng);
-  pivot::MixtureDensityAdversary adversary(small_mixture(), rng);
-  pivot::PivotTrainer trainer(classifier, adversary, rng);
-  nn::Sgd optimizer(classifier.parameters());
+  TrainingSetup<nn::Sgd> setup(rng);
 
   std::vector<pivot::Progress> reports;
-  trainer.set_progress_callback([&](const pivot::Progress& p) { reports.push_back(p); });
-  trainer.pretrain_classifier(train, {3, 32}, optimizer);
+  setup.trainer.set_progress_callback([&](const pivot::Progress& p) { reports.push_back(p); });
+  setup.trainer.pretrain_classifier(train, {3, 32}, setup.classifier_optimizer);
 
   BOOST_TEST_REQUIRE(reports.size() == 3u);
   BOOST_TEST(reports[2].phase == "pretrain classifier");
@@ -564,15 +575,11 @@ BOOST_AUTO_TEST_CASE(same_seed_same_result) {
   auto train_once = [](std::uint64_t seed) {
     nn::Rng rng(seed);
     const nn::Dataset train = make_data(256, rng);
-    pivot::Classifier classifier = make_classifier(rng);
-    pivot::MixtureDensityAdversary adversary(small_mixture(), rng);
-    pivot::PivotTrainer trainer(classifier, adversary, rng);
-    nn::Sgd classifier_optimizer(classifier.parameters(), {0.05});
-    nn::Sgd adversary_optimizer(adversary.parameters(), {0.05});
-    trainer.pretrain_classifier(train, {1, 32}, classifier_optimizer);
-    trainer.train_alternating(train, train, {5.0, 2, 3, 32}, classifier_optimizer,
-                              adversary_optimizer);
-    return copy_values(classifier.parameters());
+    TrainingSetup<nn::Sgd> setup(rng, {0.05});
+    setup.trainer.pretrain_classifier(train, {1, 32}, setup.classifier_optimizer);
+    setup.trainer.train_alternating(train, train, {5.0, 2, 3, 32}, setup.classifier_optimizer,
+                                    setup.adversary_optimizer);
+    return copy_values(setup.classifier.parameters());
   };
 
   const auto first = train_once(11);
