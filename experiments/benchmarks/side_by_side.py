@@ -237,7 +237,10 @@ def print_tables(results):
 
 
 def print_toy_table(toy):
-    """One column per engine build, PyTorch last; ratio = PyTorch / engine."""
+    """Print the whole toy run: one column per engine build, then PyTorch.
+
+    Each ratio is PyTorch's value divided by the engine's.
+    """
     engines = [(label, toy[key]) for label, key in (("engine double", "engine"),
                                                     ("engine float", "engine_float"))
                if key in toy]
