@@ -277,27 +277,39 @@ BOOST_AUTO_TEST_CASE(first_unit_range) {
   BOOST_TEST(setup.adversary_optimizer.steps == 1U);
 }
 
+namespace {
+
+// Checks that both training loops reject `validation` before any training
+// step, each with a message that contains the expected text.
+void check_validation_rejected(nn::Rng& rng, const nn::Dataset& train,
+                               const nn::Dataset& validation, const std::string& alternating_text,
+                               const std::string& simultaneous_text) {
+  TrainingSetup<CountingSgd> setup(rng, {0.01});
+
+  const std::string alternating = invalid_argument_message([&] {
+    setup.trainer.train_alternating(train, validation, {1.0, 2, 1, 16},
+                                    setup.classifier_optimizer, setup.adversary_optimizer);
+  });
+  BOOST_TEST(contains(alternating, alternating_text), alternating);
+  const std::string simultaneous = invalid_argument_message([&] {
+    setup.trainer.train_simultaneous(train, validation, {1.0, 2, 1, 16},
+                                     setup.classifier_optimizer, setup.adversary_optimizer);
+  });
+  BOOST_TEST(contains(simultaneous, simultaneous_text), simultaneous);
+
+  BOOST_TEST(setup.classifier_optimizer.steps == 0U);
+  BOOST_TEST(setup.adversary_optimizer.steps == 0U);
+}
+
+}  // namespace
+
 BOOST_AUTO_TEST_CASE(empty_validation_set_rejected) {
   nn::Rng rng(14);
   const nn::Dataset train = make_data(64, rng);
   const nn::Dataset empty = train.rows(std::vector<std::size_t>{});
-  TrainingSetup<CountingSgd> setup(rng, {0.01});
-
-  const std::string alternating = invalid_argument_message([&] {
-    setup.trainer.train_alternating(train, empty, {1.0, 2, 1, 16}, setup.classifier_optimizer,
-                                    setup.adversary_optimizer);
-  });
-  BOOST_TEST(contains(alternating, "adversarial training: the validation set is empty"),
-             alternating);
-  const std::string simultaneous = invalid_argument_message([&] {
-    setup.trainer.train_simultaneous(train, empty, {1.0, 2, 1, 16}, setup.classifier_optimizer,
-                                     setup.adversary_optimizer);
-  });
-  BOOST_TEST(contains(simultaneous, "simultaneous training: the validation set is empty"),
-             simultaneous);
-  // The check comes before any training step.
-  BOOST_TEST(setup.classifier_optimizer.steps == 0U);
-  BOOST_TEST(setup.adversary_optimizer.steps == 0U);
+  check_validation_rejected(rng, train, empty,
+                            "adversarial training: the validation set is empty",
+                            "simultaneous training: the validation set is empty");
 }
 
 BOOST_AUTO_TEST_CASE(zero_weight_validation_set_rejected) {
@@ -305,25 +317,10 @@ BOOST_AUTO_TEST_CASE(zero_weight_validation_set_rejected) {
   const nn::Dataset train = make_data(64, rng);
   nn::Dataset unweighted = make_data(32, rng);
   unweighted.weights.fill(0.0);
-  TrainingSetup<CountingSgd> setup(rng, {0.01});
-
-  const std::string alternating = invalid_argument_message([&] {
-    setup.trainer.train_alternating(train, unweighted, {1.0, 2, 1, 16},
-                                    setup.classifier_optimizer, setup.adversary_optimizer);
-  });
-  BOOST_TEST(contains(alternating, "adversarial training, validation set: the weights of the 32 "
-                                   "rows sum to 0"),
-             alternating);
-  const std::string simultaneous = invalid_argument_message([&] {
-    setup.trainer.train_simultaneous(train, unweighted, {1.0, 2, 1, 16},
-                                     setup.classifier_optimizer, setup.adversary_optimizer);
-  });
-  BOOST_TEST(contains(simultaneous, "simultaneous training, validation set: the weights of the "
-                                    "32 rows sum to 0"),
-             simultaneous);
-  // The check comes before any training step.
-  BOOST_TEST(setup.classifier_optimizer.steps == 0U);
-  BOOST_TEST(setup.adversary_optimizer.steps == 0U);
+  check_validation_rejected(
+      rng, train, unweighted,
+      "adversarial training, validation set: the weights of the 32 rows sum to 0",
+      "simultaneous training, validation set: the weights of the 32 rows sum to 0");
 }
 
 BOOST_AUTO_TEST_CASE(evaluate_rejects_bad_arguments) {
