@@ -341,7 +341,7 @@ Variable mean_squared_error(Variable predictions, const Matrix& targets, const M
 
 namespace {
 
-// The loss and its derivatives for the [n, C] means mu, log standard
+// Computes the loss and its derivatives for the [n, C] means mu, log standard
 // deviations s and mixture logits a of gaussian_mixture_nll (losses.hpp).
 // Returns the weighted mean of l over the rows and writes dl/dmu, dl/ds and
 // dl/da side by side into `derivatives` [n, 3C], scaled by the coefficients

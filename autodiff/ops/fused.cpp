@@ -1,7 +1,6 @@
 #include "autodiff/ops/fused.hpp"
 
 #include <algorithm>
-#include <vector>
 
 #include "autodiff/ops/linalg.hpp"
 #include "autodiff/target_clones.hpp"
@@ -28,8 +27,9 @@ AUTODIFF_TARGET_CLONES void sum_rows(const Scalar* __restrict data, std::size_t 
 
 // Writes (or adds, with `accumulate`) the column sums of g [n, m] into
 // sums[0, m). A partial gradient gets the complete sums added, so the order
-// of the additions does not depend on it.
-void add_column_sums(const Matrix& g, Scalar* sums, bool accumulate) {
+// of the additions does not depend on it. The sums to add go through a
+// scratch array from the tape's pool.
+void add_column_sums(const Matrix& g, Scalar* sums, bool accumulate, Tape& tape) {
   const std::size_t rows = g.shape(0);
   const std::size_t cols = g.shape(1);
   if (rows == 0) {
@@ -43,11 +43,12 @@ void add_column_sums(const Matrix& g, Scalar* sums, bool accumulate) {
     return;
   }
 
-  std::vector<Scalar> column_sums(cols);
+  Matrix column_sums = tape.buffer({1, cols});
   sum_rows(g.data(), rows, cols, column_sums.data());
   for (std::size_t j = 0; j < cols; ++j) {
-    sums[j] += column_sums[j];
+    sums[j] += column_sums.data()[j];
   }
+  tape.recycle(std::move(column_sums));
 }
 
 }  // namespace
@@ -93,7 +94,7 @@ Variable affine(Variable x, Variable weights, Variable bias) {
         }
         if (sink.needs(2)) {
           const GradientTarget target = sink.target(2);
-          add_column_sums(g, target.gradient.data(), target.accumulate);
+          add_column_sums(g, target.gradient.data(), target.accumulate, sink.tape());
         }
       });
 }

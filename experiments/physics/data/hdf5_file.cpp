@@ -14,8 +14,8 @@ std::runtime_error failure(const std::filesystem::path& path, const std::string&
                             "and that its folder is writable when writing");
 }
 
-// The HDF5 type of a double or float in memory; HDF5 converts between it and
-// the stored type on reading and writing.
+// Returns the HDF5 type of a double or float in memory. HDF5 converts between
+// it and the stored type on reading and writing.
 hid_t memory_type(const double*) { return H5T_NATIVE_DOUBLE; }
 hid_t memory_type(const float*) { return H5T_NATIVE_FLOAT; }
 
