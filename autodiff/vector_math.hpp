@@ -1,7 +1,8 @@
 #pragma once
 
-// Elementwise exponential, hyperbolic tangent and logistic function over
-// arrays of double or float, written so that the compiler vectorizes them.
+// Elementwise exponential, hyperbolic tangent, logistic function and
+// logarithm over arrays of double or float, written so that the compiler
+// vectorizes them.
 //
 // glibc's scalar exp and tanh take about 7 and 20 ns per element on the
 // benchmark machine of docs/benchmarks.md, and they were the largest cost of
@@ -51,5 +52,13 @@ void tanh(std::span<const float> x, std::span<float> y);
 // 1 / (1 + e^-x), from e^-|x| so that it never overflows.
 void logistic(std::span<const double> x, std::span<double> y);
 void logistic(std::span<const float> x, std::span<float> y);
+
+// The natural logarithm: -inf at 0, NaN below 0 (autodiff/vector_math_log.cpp).
+void log(std::span<const double> x, std::span<double> y);
+void log(std::span<const float> x, std::span<float> y);
+
+// log(1 + x), accurate for small x: x itself for |x| below half an ulp of 1.
+void log1p(std::span<const double> x, std::span<double> y);
+void log1p(std::span<const float> x, std::span<float> y);
 
 }  // namespace autodiff::vector_math

@@ -124,6 +124,8 @@ double max_float_ulp_error(ArrayFunction<float> function,
 double glibc_exp(double x) { return std::exp(x); }
 double glibc_tanh(double x) { return std::tanh(x); }
 double glibc_logistic(double x) { return 1.0 / (1.0 + std::exp(-x)); }
+double glibc_log(double x) { return std::log(x); }
+double glibc_log1p(double x) { return std::log1p(x); }
 
 }  // namespace
 
@@ -323,6 +325,95 @@ BOOST_AUTO_TEST_CASE(float_logistic_within_unit_interval) {
   }
 }
 
+// The logarithm bounds are the largest errors a one-off program found: over
+// every positive float for float log and log1p (and every float of (-1, 0)
+// for log1p), and on 2^24 random doubles for double, in the AVX2 version.
+
+BOOST_AUTO_TEST_CASE(log_within_one_ulp) {
+  BOOST_TEST(max_ulp_error(vm::log, glibc_log, 0.5, 2.0) <= 1.0);
+  BOOST_TEST(max_ulp_error(vm::log, glibc_log, 1.0 - 1e-9, 1.0 + 1e-9) <= 1.0);
+  BOOST_TEST(max_ulp_error(vm::log, glibc_log, 1e-300, 1e300) <= 1.0);
+  BOOST_TEST(max_ulp_error(vm::log1p, glibc_log1p, -0.999, 5.0) <= 1.0);
+  BOOST_TEST(max_ulp_error(vm::log1p, glibc_log1p, -1e-10, 1e-10) <= 1.0);
+}
+
+BOOST_AUTO_TEST_CASE(float_log_within_one_ulp) {
+  BOOST_TEST(max_float_ulp_error(vm::log, glibc_log, 0.5, 2.0) <= 1.0);
+  BOOST_TEST(max_float_ulp_error(vm::log, glibc_log, float_sweep(1e-45f, 3e38f, 65537)) <= 1.0);
+  BOOST_TEST(max_float_ulp_error(vm::log1p, glibc_log1p, -0.999, 5.0) <= 1.0);
+  BOOST_TEST(max_float_ulp_error(vm::log1p, glibc_log1p, float_sweep(1e-45f, 3e38f, 65537)) <=
+             1.0);
+  BOOST_TEST(max_float_ulp_error(vm::log1p, glibc_log1p, -1e-5, 1e-5) <= 1.0);
+}
+
+// Subnormal inputs are scaled into the normal range before the reduction.
+BOOST_AUTO_TEST_CASE(log_special_values) {
+  const std::vector<double> x{0.0, -0.0, -1.0, infinity, -infinity,
+                              std::numeric_limits<double>::quiet_NaN(), 1.0,
+                              std::numeric_limits<double>::denorm_min(), 0x1p-1050};
+  const std::vector<double> y = evaluate(vm::log, x);
+
+  BOOST_TEST(y[0] == -infinity);
+  BOOST_TEST(y[1] == -infinity);
+  BOOST_TEST(std::isnan(y[2]));
+  BOOST_TEST(y[3] == infinity);
+  BOOST_TEST(std::isnan(y[4]));
+  BOOST_TEST(std::isnan(y[5]));
+  BOOST_TEST(y[6] == 0.0);
+  BOOST_TEST(ulp_error(y[7], std::log(x[7])) <= 1.0);
+  BOOST_TEST(ulp_error(y[8], std::log(x[8])) <= 1.0);
+}
+
+BOOST_AUTO_TEST_CASE(log1p_special_values) {
+  const std::vector<float> x{-1.0f, -2.0f, float_infinity, float_nan, 1e-30f, -1e-30f, -0.0f};
+  const std::vector<float> y = evaluate(vm::log1p, x);
+
+  BOOST_TEST(y[0] == -float_infinity);
+  BOOST_TEST(std::isnan(y[1]));
+  BOOST_TEST(y[2] == float_infinity);
+  BOOST_TEST(std::isnan(y[3]));
+  BOOST_TEST(y[4] == 1e-30f);
+  BOOST_TEST(y[5] == -1e-30f);
+  BOOST_TEST(std::signbit(y[6]));
+
+  const std::vector<double> z{-1.0, 1e-300, -infinity};
+  const std::vector<double> w = evaluate(vm::log1p, z);
+  BOOST_TEST(w[0] == -infinity);
+  BOOST_TEST(w[1] == 1e-300);
+  BOOST_TEST(std::isnan(w[2]));
+}
+
+BOOST_AUTO_TEST_CASE(float_log_special_values) {
+  const std::vector<float> x{0.0f, -1.0f, float_infinity, float_nan, 1.0f,
+                             std::numeric_limits<float>::denorm_min()};
+  const std::vector<float> y = evaluate(vm::log, x);
+
+  BOOST_TEST(y[0] == -float_infinity);
+  BOOST_TEST(std::isnan(y[1]));
+  BOOST_TEST(y[2] == float_infinity);
+  BOOST_TEST(std::isnan(y[3]));
+  BOOST_TEST(y[4] == 0.0f);
+  BOOST_TEST(float_ulp_error(y[5], std::log(double{x[5]})) <= 1.0);
+}
+
+BOOST_AUTO_TEST_CASE(log_in_place_matches_copy) {
+  const std::vector<double> x = uniform_points<double>(1e-3, 1e3, 1001);
+  const std::vector<float> x_float = uniform_points<float>(1e-3, 1e3, 1001);
+
+  for (const ArrayFunction<double> function : {static_cast<ArrayFunction<double>>(vm::log),
+                                               static_cast<ArrayFunction<double>>(vm::log1p)}) {
+    std::vector<double> in_place = x;
+    function(in_place, in_place);
+    BOOST_TEST(in_place == evaluate(function, x), boost::test_tools::per_element());
+  }
+  for (const ArrayFunction<float> function : {static_cast<ArrayFunction<float>>(vm::log),
+                                              static_cast<ArrayFunction<float>>(vm::log1p)}) {
+    std::vector<float> in_place = x_float;
+    function(in_place, in_place);
+    BOOST_TEST(in_place == evaluate(function, x_float), boost::test_tools::per_element());
+  }
+}
+
 BOOST_AUTO_TEST_CASE(in_place_matches_copy) {
   const std::vector<double> x = uniform_points<double>(-30.0, 30.0, 1001);
 
@@ -356,6 +447,8 @@ BOOST_AUTO_TEST_CASE(size_mismatch_throws) {
   BOOST_CHECK_THROW(vm::exp(x, y), std::invalid_argument);
   BOOST_CHECK_THROW(vm::tanh(x, y), std::invalid_argument);
   BOOST_CHECK_THROW(vm::logistic(x, y), std::invalid_argument);
+  BOOST_CHECK_THROW(vm::log(x, y), std::invalid_argument);
+  BOOST_CHECK_THROW(vm::log1p(x, y), std::invalid_argument);
 }
 
 BOOST_AUTO_TEST_CASE(float_size_mismatch_throws) {
@@ -365,4 +458,6 @@ BOOST_AUTO_TEST_CASE(float_size_mismatch_throws) {
   BOOST_CHECK_THROW(vm::exp(x, y), std::invalid_argument);
   BOOST_CHECK_THROW(vm::tanh(x, y), std::invalid_argument);
   BOOST_CHECK_THROW(vm::logistic(x, y), std::invalid_argument);
+  BOOST_CHECK_THROW(vm::log(x, y), std::invalid_argument);
+  BOOST_CHECK_THROW(vm::log1p(x, y), std::invalid_argument);
 }
