@@ -1,7 +1,7 @@
 // vector_math::log and vector_math::log1p (autodiff/vector_math.hpp), kept
 // apart from the exponentials because they share no kernel with them.
 //
-// Both precisions use the reduction of fdlibm's log: x = 2^e m with m in
+// Both precisions use the usual reduction: x = 2^e m with m in
 // [sqrt(1/2), sqrt(2)), f = m - 1 and s = f / (2 + f), so that
 //
 //   log m = 2 atanh s = 2s + s R(s^2),  R = (2/3) s^2 + (2/5) s^4 + ...
@@ -134,10 +134,9 @@ inline float log_kernel(float x) {
 using double_precision::log_kernel;
 using single_precision::log_kernel;
 
-// log(1 + x) = log w - ((w - 1) - x) / w with w = 1 + x rounded: the second
-// term undoes the rounding of w to first order (Goldberg, "What every
-// computer scientist should know about floating-point arithmetic", 1991),
-// and for |x| below half an ulp of 1 it leaves x itself.
+// log(1 + x) = log w - ((w - 1) - x) / w with w = 1 + x rounded. The second
+// term undoes the rounding of w to first order, and for |x| below half an
+// ulp of 1 it leaves x itself.
 template <typename T>
 inline T log1p_kernel(T x) {
   const T w = T{1} + x;
