@@ -12,6 +12,7 @@
 
 #include "autodiff/ops/kernels.hpp"
 #include "autodiff/vector_math.hpp"
+#include "nn/loss_weights.hpp"
 
 namespace nn {
 namespace {
@@ -29,59 +30,6 @@ std::string format_number(double value) {
   std::ostringstream stream;
   stream << std::setprecision(std::numeric_limits<double>::max_digits10) << value;
   return stream.str();
-}
-
-// Returns the coefficients c_i = w_i / sum_j w_j, [n, 1], that turn per-sample
-// losses into their weighted mean, or c_i = 1 / n when `weights` is null.
-Matrix mean_coefficients(const char* loss, const Shape& predictions, const Matrix* weights) {
-  const std::size_t rows = predictions[0];
-  if (rows == 0) {
-    throw shape_error(loss, "the batch has no samples", predictions);
-  }
-  if (weights == nullptr) {
-    return Matrix(Shape{rows, 1}, static_cast<Scalar>(1.0 / static_cast<double>(rows)));
-  }
-
-  if (shape_of(*weights) != Shape{rows, 1}) {
-    throw shape_error(loss, "weights must be [n, 1] for the n rows of the predictions", predictions,
-                      shape_of(*weights));
-  }
-  // One branch-free pass sums the weights and notes whether any is negative,
-  // infinite or NaN (NaN fails both comparisons). Only then a second pass
-  // looks for the first such row, to name it.
-  const Scalar* values = weights->data();
-  constexpr Scalar largest = std::numeric_limits<Scalar>::max();
-  double total = 0.0;
-  bool all_valid = true;
-  for (std::size_t i = 0; i < rows; ++i) {
-    total += values[i];
-    all_valid &= values[i] >= 0 && values[i] <= largest;
-  }
-  if (!all_valid) {
-    for (std::size_t i = 0; i < rows; ++i) {
-      if (!(values[i] >= 0 && values[i] <= largest)) {
-        throw std::invalid_argument(std::string(loss) + ": the weight of row " +
-                                    std::to_string(i) + " is " + format_number(values[i]) +
-                                    "; weights must be finite and non-negative");
-      }
-    }
-  }
-  if (total == 0.0) {
-    throw std::invalid_argument(std::string(loss) +
-                                ": the weights sum to zero; give at least one sample a positive "
-                                "weight");
-  }
-  if (!std::isfinite(total)) {
-    throw std::invalid_argument(std::string(loss) +
-                                ": the sum of the weights overflows to infinity; rescale them");
-  }
-
-  Matrix coefficients(Shape{rows, 1});
-  Scalar* out = coefficients.data();
-  for (std::size_t i = 0; i < rows; ++i) {
-    out[i] = static_cast<Scalar>(values[i] / total);
-  }
-  return coefficients;
 }
 
 // Throws unless every target is in [0, 1], the range of a binary
@@ -222,20 +170,27 @@ Variable binary_cross_entropy_with_logits(Variable logits, const Matrix& targets
   const Matrix& x = logits.value();
   autodiff::Tape& tape = logits.tape();
   Matrix e = exp_of_minus_magnitude(tape, x);  // [n, 1]
+  Matrix log1p_e = tape.buffer(shape);          // [n, 1], log(1 + e^-|x|)
+  autodiff::vector_math::log1p(autodiff::kernels::elements(e),
+                               autodiff::kernels::elements(log1p_e));
+
   double value = 0.0;
   Matrix derivative = tape.buffer(shape);  // [n, 1]
+  const Scalar* exps = e.data();
   for (std::size_t i = 0; i < shape[0]; ++i) {
-    const double logit = x(i, 0);
-    const double y = targets(i, 0);
+    const double logit = x.data()[i];
+    const double y = targets.data()[i];
+    const double c = coefficients.data()[i];
 
     // softplus(x) = max(x, 0) + log(1 + e^-|x|), and sigmoid(x) from e^-|x|
     // too, so nothing overflows.
-    const double softplus = std::max(logit, 0.0) + std::log1p(e(i, 0));
-    const double sigmoid = logit >= 0.0 ? 1.0 / (1.0 + e(i, 0)) : e(i, 0) / (1.0 + e(i, 0));
-    value += coefficients(i, 0) * (softplus - y * logit);
-    derivative(i, 0) = static_cast<Scalar>(coefficients(i, 0) * (sigmoid - y));
+    const double softplus = std::max(logit, 0.0) + log1p_e.data()[i];
+    const double sigmoid = (logit >= 0.0 ? 1.0 : exps[i]) / (1.0 + exps[i]);
+    value += c * (softplus - y * logit);
+    derivative.data()[i] = static_cast<Scalar>(c * (sigmoid - y));
   }
   tape.recycle(std::move(e));
+  tape.recycle(std::move(log1p_e));
 
   return record_loss(loss, logits, value, std::move(derivative));
 }
@@ -337,190 +292,6 @@ Variable mean_squared_error(Variable predictions, const Matrix& targets, const M
   }
 
   return record_loss(loss, predictions, value, std::move(derivative));
-}
-
-namespace {
-
-// Computes the loss and its derivatives for the [n, C] means mu, log standard
-// deviations s and mixture logits a of gaussian_mixture_nll (losses.hpp).
-// Returns the weighted mean of l over the rows and writes dl/dmu, dl/ds and
-// dl/da side by side into `derivatives` [n, 3C], scaled by the coefficients
-// of the mean. Scratch arrays come from the tape's pool.
-double mixture_nll(autodiff::Tape& tape, const Matrix& mu, const Matrix& s, const Matrix& a,
-                   const Matrix& targets, const Matrix& coefficients, Matrix& derivatives) {
-  const std::size_t rows = mu.shape(0);
-  const std::size_t components = mu.shape(1);
-  const Shape shape = shape_of(mu);
-  const double half_log_two_pi = 0.5 * std::log(2.0 * std::numbers::pi);
-
-  // Every exponential is one vectorized pass over an [n, C] array: e^-s_c,
-  // e^(a_c - max a) for the mixture weights, and e^(q_c - max q) for the
-  // posterior responsibilities.
-  Matrix inverse_sigma = tape.buffer(shape);  // [n, C], e^-s_c
-  Matrix prior = tape.buffer(shape);          // [n, C], e^(a_c - max a), then pi_c
-  Matrix joint = tape.buffer(shape);          // [n, C], q_c, then r_c
-  Matrix standardized = tape.buffer(shape);   // [n, C], u_c = (z - mu_c) e^-s_c
-  Matrix log_prior_normalizer = tape.buffer({rows, 1});  // logsumexp_c a_c
-  for (std::size_t k = 0; k < s.size(); ++k) {
-    inverse_sigma.data()[k] = -s.data()[k];
-  }
-  autodiff::vector_math::exp(autodiff::kernels::elements(inverse_sigma),
-                             autodiff::kernels::elements(inverse_sigma));
-  exp_minus_row_maximum(a, prior, log_prior_normalizer);
-
-  // q_c = log pi_c + log N(z; mu_c, sigma_c), summed in log space because
-  // the density itself underflows to 0 far in the tail. The loops here and
-  // below index the row-major [n, C] arrays through raw pointers, which costs
-  // less than xtensor's element access in these short rows.
-  for (std::size_t i = 0; i < rows; ++i) {
-    const std::size_t first = i * components;
-    const double z = targets.data()[i];
-    const double normalizer = log_prior_normalizer.data()[i];
-    for (std::size_t c = first; c < first + components; ++c) {
-      const double u = (z - mu.data()[c]) * inverse_sigma.data()[c];
-      standardized.data()[c] = static_cast<Scalar>(u);
-      joint.data()[c] = static_cast<Scalar>(a.data()[c] - normalizer - 0.5 * u * u - s.data()[c] -
-                                            half_log_two_pi);
-    }
-  }
-  Matrix log_likelihood = tape.buffer({rows, 1});  // logsumexp_c q_c
-  exp_minus_row_maximum(joint, joint, log_likelihood);
-
-  // dl/dq_c = -r_c, then the chain rule through u_c, s_c and log_softmax(a).
-  // The saved array contains the three derivatives side by side, [n, 3C].
-  double value = 0.0;
-  for (std::size_t i = 0; i < rows; ++i) {
-    const double coefficient = coefficients.data()[i];
-    value -= coefficient * log_likelihood.data()[i];
-
-    const std::size_t first = i * components;
-    const Scalar* responsibilities = joint.data() + first;
-    const Scalar* u = standardized.data() + first;
-    const Scalar* inverse_sigmas = inverse_sigma.data() + first;
-    const Scalar* priors = prior.data() + first;
-    Scalar* d_means = derivatives.data() + i * 3 * components;
-    Scalar* d_log_sigmas = d_means + components;
-    Scalar* d_logits = d_log_sigmas + components;
-    for (std::size_t c = 0; c < components; ++c) {
-      const double r = coefficient * responsibilities[c];
-      d_means[c] = static_cast<Scalar>(-r * u[c] * inverse_sigmas[c]);
-      d_log_sigmas[c] = static_cast<Scalar>(r * (1.0 - u[c] * u[c]));
-      d_logits[c] = static_cast<Scalar>(coefficient * (priors[c] - responsibilities[c]));
-    }
-  }
-  for (Matrix* scratch : {&inverse_sigma, &prior, &joint, &standardized, &log_prior_normalizer,
-                          &log_likelihood}) {
-    tape.recycle(std::move(*scratch));
-  }
-
-  return value;
-}
-
-}  // namespace
-
-Variable gaussian_mixture_nll(Variable means, Variable log_sigmas, Variable mixture_logits,
-                              const Matrix& targets, const Matrix* weights) {
-  const char* loss = "gaussian_mixture_nll";
-  const Shape shape = means.shape();
-  if (log_sigmas.shape() != shape) {
-    throw shape_error(loss, "log_sigmas must have the shape of the means", shape,
-                      log_sigmas.shape());
-  }
-  if (mixture_logits.shape() != shape) {
-    throw shape_error(loss, "mixture_logits must have the shape of the means", shape,
-                      mixture_logits.shape());
-  }
-  if (shape[1] == 0) {
-    throw shape_error(loss, "the head has no components; means must be [n, C] with C >= 1", shape);
-  }
-  if (shape_of(targets) != Shape{shape[0], 1}) {
-    throw shape_error(loss, "targets must be [n, 1] for the n rows of the means", shape,
-                      shape_of(targets));
-  }
-  const Matrix coefficients = mean_coefficients(loss, shape, weights);
-
-  autodiff::Tape& tape = means.tape();
-  Matrix derivatives = tape.buffer({shape[0], 3 * shape[1]});
-  const double value = mixture_nll(tape, means.value(), log_sigmas.value(), mixture_logits.value(),
-                                   targets, coefficients, derivatives);
-
-  Matrix result = tape.buffer({1, 1});
-  result(0, 0) = static_cast<Scalar>(value);
-  return tape.record(
-      loss, std::move(result), {means, log_sigmas, mixture_logits},
-      [](const Matrix& g, GradientSink& sink) {
-        const double scale = g(0, 0);
-        const Matrix& saved = sink.saved();  // [n, 3C]
-        const std::size_t saved_rows = saved.shape(0);
-        const std::size_t width = saved.shape(1) / 3;
-        for (std::size_t input = 0; input < 3; ++input) {
-          if (!sink.needs(input)) continue;
-          const autodiff::GradientTarget target = sink.target(input);
-          for (std::size_t i = 0; i < saved_rows; ++i) {
-            const Scalar* block = saved.data() + i * 3 * width + input * width;
-            Scalar* gradient = target.gradient.data() + i * width;
-            for (std::size_t c = 0; c < width; ++c) {
-              gradient[c] =
-                  static_cast<Scalar>((target.accumulate ? gradient[c] : 0.0) + scale * block[c]);
-            }
-          }
-        }
-      },
-      std::move(derivatives));
-}
-
-Variable gaussian_mixture_nll(Variable head, const Matrix& targets, const Matrix* weights) {
-  const char* loss = "gaussian_mixture_nll";
-  const Shape shape = head.shape();
-  if (shape[1] == 0 || shape[1] % 3 != 0) {
-    throw shape_error(loss,
-                      "the packed head must be [n, 3C] with C >= 1: means, log sigmas and "
-                      "mixture logits side by side",
-                      shape);
-  }
-  if (shape_of(targets) != Shape{shape[0], 1}) {
-    throw shape_error(loss, "targets must be [n, 1] for the n rows of the head", shape,
-                      shape_of(targets));
-  }
-  const std::size_t rows = shape[0];
-  const std::size_t components = shape[1] / 3;
-  const Matrix coefficients = mean_coefficients(loss, shape, weights);
-
-  // The three blocks of each row, copied into contiguous [n, C] arrays.
-  autodiff::Tape& tape = head.tape();
-  std::array<Matrix, 3> blocks;
-  for (std::size_t block = 0; block < 3; ++block) {
-    blocks[block] = tape.buffer({rows, components});
-    for (std::size_t i = 0; i < rows; ++i) {
-      const Scalar* source = head.value().data() + i * 3 * components + block * components;
-      Scalar* destination = blocks[block].data() + i * components;
-      for (std::size_t c = 0; c < components; ++c) {
-        destination[c] = source[c];
-      }
-    }
-  }
-
-  // The derivatives [n, 3C] have the head's layout, so the backward pass
-  // scales them into the head's gradient in one loop.
-  Matrix derivatives = tape.buffer(shape);
-  const double value =
-      mixture_nll(tape, blocks[0], blocks[1], blocks[2], targets, coefficients, derivatives);
-  for (Matrix& block : blocks) {
-    tape.recycle(std::move(block));
-  }
-
-  Matrix result = tape.buffer({1, 1});
-  result(0, 0) = static_cast<Scalar>(value);
-  return tape.record(
-      loss, std::move(result), {head},
-      [](const Matrix& g, GradientSink& sink) {
-        if (!sink.needs(0)) return;
-        const double scale = g(0, 0);
-        const Scalar* saved = sink.saved().data();
-        autodiff::kernels::write(sink.target(0),
-                                 [saved, scale](std::size_t k) { return scale * saved[k]; });
-      },
-      std::move(derivatives));
 }
 
 }  // namespace nn
