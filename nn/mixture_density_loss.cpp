@@ -29,9 +29,9 @@ using autodiff::shape_of;
 
 namespace vm = autodiff::vector_math;
 
-// Rows per tile of the kernel: the transposed tile and its scratch arrays,
-// about 20 arrays of this many elements, stay in the level-1 and level-2
-// caches whatever the batch size.
+// Rows per tile of the kernel. A tile's arrays, 48 rows of this many elements
+// for C = 5 (48 KiB in float, 96 KiB in double), fit in the level-2 cache
+// whatever the batch size.
 constexpr std::size_t tile_rows = 256;
 
 // Copies x [n, m] into x_transposed [m, n].
@@ -44,9 +44,11 @@ void transpose_into(const Scalar* __restrict x, std::size_t rows, std::size_t co
   }
 }
 
-// The loops over one component's row of a tile, each in a function of its
-// own whose __restrict pointers let the compiler vectorize without overlap
-// tests. y_i = max(y_i, x_i):
+// The loops below run over one component's row of a tile. Each is a function
+// of its own, whose __restrict pointers let the compiler vectorize it without
+// overlap tests.
+
+// y_i = max(y_i, x_i).
 inline void maximum_into(const Scalar* __restrict x, std::size_t rows, Scalar* __restrict y) {
   for (std::size_t i = 0; i < rows; ++i) {
     y[i] = std::max(y[i], x[i]);
@@ -91,9 +93,10 @@ inline void log_joint_into(std::size_t rows, const Scalar* __restrict z,
   }
 }
 
-// With r_i = e^(q_i - max q) * weight_i, where weight_i is the coefficient
-// over the sum of the exponentials: dl/dmu = -r u e^-s (over the u that the
-// mu block holds), dl/ds = r (1 - u^2) and dl/da = coefficient pi - r.
+// Writes the weighted derivatives of one component: with the weighted
+// responsibility r_i = e^(q_i - max q) weight_i, where weight_i is the
+// coefficient over the sum of the exponentials, dl/dmu = -r u e^-s,
+// dl/ds = r (1 - u^2) and dl/da = coefficient pi - r. d_mu holds u on entry.
 inline void derivatives_into(std::size_t rows, const Scalar* __restrict exps,
                              const Scalar* __restrict weight,
                              const Scalar* __restrict coefficient, const Scalar* __restrict pi,
