@@ -550,6 +550,21 @@ BOOST_AUTO_TEST_CASE(weighted_mean_of_every_loss) {
              tt::tolerance(test_tolerance::exact_fraction));
 }
 
+// Weights of the smallest subnormal sum to a total whose reciprocal
+// overflows in double. Their weighted mean is the plain mean all the same.
+BOOST_AUTO_TEST_CASE(subnormal_weights_give_plain_mean) {
+  const autodiff::Scalar tiny = std::numeric_limits<autodiff::Scalar>::denorm_min();
+  const Matrix weights{{tiny}, {tiny}};
+  const Matrix targets{{1.0}, {0.0}};
+  Tape tape;
+  const Variable x = tape.variable(Matrix{{0.5}, {-2.0}});
+
+  const double weighted = nn::binary_cross_entropy_with_logits(x, targets, &weights).value()(0, 0);
+  const double plain = nn::binary_cross_entropy_with_logits(x, targets).value()(0, 0);
+  BOOST_TEST(std::isfinite(weighted));
+  BOOST_TEST(weighted == plain, tt::tolerance(test_tolerance::exact_fraction));
+}
+
 BOOST_AUTO_TEST_CASE(zero_weight_removes_sample) {
   // Row 1 has weight 0 and an extreme logit: the loss equals the weighted
   // loss of rows 0 and 2 alone, and row 1 gets no gradient.
