@@ -17,54 +17,59 @@ extern "C" void openblas_set_num_threads(int threads);
 namespace autodiff {
 namespace {
 
-// Up to this size of a's second axis, rank_updates() is faster than
-// OpenBLAS's dgemm, which packs both operands into blocks first (about 20%
-// for [128, 1] · [1, 20] in a standalone measurement on the machine of
-// docs/benchmarks.md). Such products are the first layer of a network of one
-// or two inputs and its weight gradient.
+// Up to this inner size, rank_updates() is faster than OpenBLAS's gemm,
+// which packs both operands into blocks first (about 20% for [128, 1] ·
+// [1, 20] in a standalone measurement on the machine of docs/benchmarks.md).
+// For aᵀ · b with up to this many columns of a, one gemv per column took the
+// toy adversary step from 16.4 to 15.3 us in the float build. Such products
+// are the first layer of a network of one or two inputs and its weight
+// gradient.
 constexpr std::size_t small_size = 2;
 
-// result = op(a) · b + beta · result as rank-1 updates, one per column of a,
-// each a loop over a contiguous row of b that the compiler vectorizes. op(a)
-// is a or aᵀ; a has few columns.
-AUTODIFF_TARGET_CLONES void rank_updates(const Matrix& a, bool transpose_a, const Matrix& b,
-                                         Matrix& result, double beta) {
+// result = a · b + beta · result as rank-1 updates, one per column of a,
+// each a loop over a contiguous row of b that the compiler vectorizes. The
+// first update of a row also applies beta, so a one-column a takes one pass.
+AUTODIFF_TARGET_CLONES void rank_updates(const Matrix& a, const Matrix& b, Matrix& result,
+                                         double beta) {
   const std::size_t rows = result.shape(0);
   const std::size_t cols = result.shape(1);
-  const std::size_t a_rows = a.shape(0);
   const std::size_t a_cols = a.shape(1);
-  Scalar* out = result.data();
   const auto scale = static_cast<Scalar>(beta);
-  for (std::size_t k = 0; k < result.size(); ++k) {
-    out[k] = beta == 0.0 ? Scalar{0} : scale * out[k];
-  }
 
-  if (!transpose_a) {
-    // result_i += sum_p a_ip b_p for the a_cols rows b_p of b.
-    for (std::size_t i = 0; i < rows; ++i) {
-      Scalar* row = out + i * cols;
-      for (std::size_t p = 0; p < a_cols; ++p) {
-        const Scalar factor = a.data()[i * a_cols + p];
-        const Scalar* b_row = b.data() + p * cols;
-        for (std::size_t j = 0; j < cols; ++j) {
-          row[j] += factor * b_row[j];
-        }
-      }
-    }
-    return;
-  }
-
-  // result_p += sum_i a_ip b_i for the a_cols rows of result, in one pass
-  // over the rows b_i of b.
-  for (std::size_t i = 0; i < a_rows; ++i) {
-    const Scalar* b_row = b.data() + i * cols;
-    for (std::size_t p = 0; p < a_cols; ++p) {
-      const Scalar factor = a.data()[i * a_cols + p];
-      Scalar* row = out + p * cols;
+  for (std::size_t i = 0; i < rows; ++i) {
+    Scalar* row = result.data() + i * cols;
+    const Scalar* factors = a.data() + i * a_cols;
+    if (beta == 0.0) {
       for (std::size_t j = 0; j < cols; ++j) {
-        row[j] += factor * b_row[j];
+        row[j] = factors[0] * b.data()[j];
+      }
+    } else {
+      for (std::size_t j = 0; j < cols; ++j) {
+        row[j] = scale * row[j] + factors[0] * b.data()[j];
       }
     }
+    for (std::size_t p = 1; p < a_cols; ++p) {
+      const Scalar* b_row = b.data() + p * cols;
+      for (std::size_t j = 0; j < cols; ++j) {
+        row[j] += factors[p] * b_row[j];
+      }
+    }
+  }
+}
+
+// result = aᵀ · b + beta · result for an a of few columns: row p of the
+// result is bᵀ times column p of a, one OpenBLAS gemv each, which reads b
+// in place where gemm would pack it first.
+void transposed_products(const Matrix& a, const Matrix& b, Matrix& result, double beta) {
+  using xt::blas_index_t;
+  const auto rows = static_cast<blas_index_t>(b.shape(0));
+  const auto cols = static_cast<blas_index_t>(b.shape(1));
+  const auto a_cols = static_cast<blas_index_t>(a.shape(1));
+  for (blas_index_t p = 0; p < a_cols; ++p) {
+    cxxblas::gemv<blas_index_t>(cxxblas::StorageOrder::RowMajor, cxxblas::Transpose::Trans, rows,
+                                cols, Scalar{1}, b.data(), cols, a.data() + p, a_cols,
+                                static_cast<Scalar>(beta), result.data() + p * cols,
+                                blas_index_t{1});
   }
 }
 
@@ -134,8 +139,12 @@ void gemm_into(const Matrix& a, const Matrix& b, Matrix& result, bool transpose_
     return;
   }
   // a · b with a small inner size, and aᵀ · b with a of few columns.
-  if (!transpose_b && (transpose_a ? rows : inner) <= small_size) {
-    rank_updates(a, transpose_a, b, result, beta);
+  if (!transpose_b && !transpose_a && inner <= small_size) {
+    rank_updates(a, b, result, beta);
+    return;
+  }
+  if (!transpose_b && transpose_a && rows <= small_size) {
+    transposed_products(a, b, result, beta);
     return;
   }
   if (cols == 1) {

@@ -180,6 +180,38 @@ BOOST_AUTO_TEST_CASE(gemm_into_beta) {
   check_product(scaled, product + 0.5 * start);
 }
 
+// Products with an inner size of 1 or 2 take the rank-1 update loop, and
+// aᵀ · b with a of 1 or 2 columns one gemv per column. Both honour beta.
+BOOST_AUTO_TEST_CASE(gemm_into_small_paths_beta) {
+  for (const std::size_t small : {1u, 2u}) {
+    BOOST_TEST_CONTEXT("inner size or transposed rows " << small) {
+      const Matrix a = random_matrix({5, small}, -1.0, 1.0, 58);
+      const Matrix b = random_matrix({small, 3}, -1.0, 1.0, 59);
+      const Matrix c = random_matrix({5, 3}, -1.0, 1.0, 60);
+      const Matrix start = random_matrix({5, 3}, -1.0, 1.0, 61);
+      const Matrix start_t = random_matrix({small, 3}, -1.0, 1.0, 62);
+
+      for (const double beta : {0.0, 1.0, 0.5}) {
+        BOOST_TEST_CONTEXT("beta " << beta) {
+          Matrix forward = start;
+          Matrix transposed_product = start_t;
+          if (beta == 0.0) {
+            forward.fill(std::numeric_limits<double>::quiet_NaN());
+            transposed_product.fill(std::numeric_limits<double>::quiet_NaN());
+          }
+
+          autodiff::gemm_into(a, b, forward, false, false, beta);
+          autodiff::gemm_into(a, c, transposed_product, true, false, beta);
+
+          const double kept = beta == 0.0 ? 0.0 : beta;
+          check_product(forward, naive_product(a, b) + kept * start);
+          check_product(transposed_product, naive_product(transposed(a), c) + kept * start_t);
+        }
+      }
+    }
+  }
+}
+
 BOOST_AUTO_TEST_CASE(gemm_into_transpose_flags) {
   const Matrix a = random_matrix({3, 4}, -1.0, 1.0, 56);
   const Matrix b = random_matrix({4, 2}, -1.0, 1.0, 57);
