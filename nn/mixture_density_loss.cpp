@@ -37,8 +37,8 @@ constexpr std::size_t tile_rows = 256;
 // Copies x [n, m] into x_transposed [m, n].
 void transpose_into(const Scalar* __restrict x, std::size_t rows, std::size_t cols,
                     Scalar* __restrict x_transposed) {
-  for (std::size_t i = 0; i < rows; ++i) {
-    for (std::size_t j = 0; j < cols; ++j) {
+  for (std::size_t j = 0; j < cols; ++j) {
+    for (std::size_t i = 0; i < rows; ++i) {
       x_transposed[j * rows + i] = x[i * cols + j];
     }
   }
