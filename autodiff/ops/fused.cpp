@@ -2,8 +2,10 @@
 
 #include <algorithm>
 
+#include "autodiff/ops/kernels.hpp"
 #include "autodiff/ops/linalg.hpp"
 #include "autodiff/target_clones.hpp"
+#include "autodiff/vector_math.hpp"
 
 namespace autodiff {
 namespace {
@@ -53,26 +55,27 @@ void add_column_sums(const Matrix& g, Scalar* sums, bool accumulate, Tape& tape)
 
 }  // namespace
 
-Variable affine(Variable x, Variable weights, Variable bias) {
+namespace {
+
+// Checks the shapes of an affine op named `op` and returns x · W + b [n, m]
+// in a tape buffer: b in every row, then x · W added by gemm with beta = 1.
+Matrix affine_value(const char* op, const Variable& x, const Variable& weights,
+                    const Variable& bias) {
   const Shape x_shape = x.shape();
   const Shape w_shape = weights.shape();
   const Shape b_shape = bias.shape();
   if (x_shape[1] != w_shape[0]) {
-    throw shape_error("affine",
-                      "inner sizes of x and the weights differ ([n, k] · [k, m] "
-                      "expected)",
+    throw shape_error(op, "inner sizes of x and the weights differ ([n, k] · [k, m] expected)",
                       x_shape, w_shape);
   }
   if (b_shape != Shape{1, w_shape[1]}) {
-    throw shape_error("affine", "the bias must be [1, m] for weights [k, m]; weights and bias",
-                      w_shape, b_shape);
+    throw shape_error(op, "the bias must be [1, m] for weights [k, m]; weights and bias", w_shape,
+                      b_shape);
   }
-  Tape& tape = x.tape();
 
-  // [n, m]: b in every row, then x · W added by dgemm with beta = 1.
   // A plain loop rather than std::copy, whose memmove call per row costs
   // more than the copy for rows of a few dozen elements.
-  Matrix value = tape.buffer({x_shape[0], w_shape[1]});
+  Matrix value = x.tape().buffer({x_shape[0], w_shape[1]});
   const Scalar* b = bias.value().data();
   for (std::size_t i = 0; i < x_shape[0]; ++i) {
     Scalar* row = value.data() + i * w_shape[1];
@@ -81,22 +84,76 @@ Variable affine(Variable x, Variable weights, Variable bias) {
     }
   }
   gemm_into(x.value(), weights.value(), value, false, false, 1.0);
+  return value;
+}
 
-  return tape.record(
-      "affine", std::move(value), {x, weights, bias}, [](const Matrix& g, GradientSink& sink) {
-        if (sink.needs(0)) {
-          const GradientTarget target = sink.target(0);
-          gemm_into(g, sink.input(1), target.gradient, false, true, target.accumulate ? 1.0 : 0.0);
-        }
-        if (sink.needs(1)) {
-          const GradientTarget target = sink.target(1);
-          gemm_into(sink.input(0), g, target.gradient, true, false, target.accumulate ? 1.0 : 0.0);
-        }
-        if (sink.needs(2)) {
-          const GradientTarget target = sink.target(2);
-          add_column_sums(g, target.gradient.data(), target.accumulate, sink.tape());
-        }
-      });
+// Writes the gradients of x · W + b for the gradient g [n, m] of its output:
+// dx = g · Wᵀ, dW = xᵀ · g and db = the column sums of g.
+void affine_backward(const Matrix& g, GradientSink& sink) {
+  if (sink.needs(0)) {
+    const GradientTarget target = sink.target(0);
+    gemm_into(g, sink.input(1), target.gradient, false, true, target.accumulate ? 1.0 : 0.0);
+  }
+  if (sink.needs(1)) {
+    const GradientTarget target = sink.target(1);
+    gemm_into(sink.input(0), g, target.gradient, true, false, target.accumulate ? 1.0 : 0.0);
+  }
+  if (sink.needs(2)) {
+    const GradientTarget target = sink.target(2);
+    add_column_sums(g, target.gradient.data(), target.accumulate, sink.tape());
+  }
+}
+
+// Runs affine_backward on g_pre = g ⊙ act'(y), where `derivative(g, y)`
+// gives one element of g_pre from the output gradient g and the output y.
+template <typename Derivative>
+void activated_affine_backward(const Matrix& g, GradientSink& sink, Derivative derivative) {
+  if (!sink.needs(0) && !sink.needs(1) && !sink.needs(2)) return;
+  Matrix pre_activation = sink.tape().buffer(shape_of(g));
+  const Scalar* gradient = g.data();
+  const Scalar* output = sink.output().data();
+  Scalar* out = pre_activation.data();
+  for (std::size_t k = 0; k < g.size(); ++k) {
+    out[k] = static_cast<Scalar>(derivative(gradient[k], output[k]));
+  }
+  affine_backward(pre_activation, sink);
+  sink.tape().recycle(std::move(pre_activation));
+}
+
+}  // namespace
+
+Variable affine(Variable x, Variable weights, Variable bias) {
+  Matrix value = affine_value("affine", x, weights, bias);
+  return x.tape().record("affine", std::move(value), {x, weights, bias}, affine_backward);
+}
+
+Variable affine_relu(Variable x, Variable weights, Variable bias) {
+  Matrix value = affine_value("affine_relu", x, weights, bias);
+  Scalar* y = value.data();
+  for (std::size_t k = 0; k < value.size(); ++k) {
+    y[k] = y[k] > 0 ? y[k] : Scalar{0};  // maps NaN to 0, as relu() does
+  }
+
+  // relu'(v) = 1 where the output is positive, else 0.
+  return x.tape().record("affine_relu", std::move(value), {x, weights, bias},
+                         [](const Matrix& g, GradientSink& sink) {
+                           activated_affine_backward(g, sink, [](Scalar share, Scalar output) {
+                             return output > 0 ? share : Scalar{0};
+                           });
+                         });
+}
+
+Variable affine_tanh(Variable x, Variable weights, Variable bias) {
+  Matrix value = affine_value("affine_tanh", x, weights, bias);
+  vector_math::tanh(kernels::elements(value), kernels::elements(value));
+
+  // tanh'(v) = 1 - tanh(v)^2, from the output.
+  return x.tape().record("affine_tanh", std::move(value), {x, weights, bias},
+                         [](const Matrix& g, GradientSink& sink) {
+                           activated_affine_backward(g, sink, [](Scalar share, Scalar output) {
+                             return share * (1.0 - output * output);
+                           });
+                         });
 }
 
 }  // namespace autodiff

@@ -16,4 +16,13 @@ namespace autodiff {
 // or b is not [1, m].
 Variable affine(Variable x, Variable weights, Variable bias);
 
+// relu(x · W + b) and tanh(x · W + b), a dense layer and its activation as
+// one node: the activation runs in place on the affine output, and the
+// backward pass forms g ⊙ act'(y) from the output y (relu' = [y > 0],
+// tanh' = 1 - y^2) before the three products of affine(). Values and
+// gradients equal those of relu(affine(x, W, b)) and tanh(affine(x, W, b)).
+// Shape errors as for affine(), naming "affine_relu" or "affine_tanh".
+Variable affine_relu(Variable x, Variable weights, Variable bias);
+Variable affine_tanh(Variable x, Variable weights, Variable bias);
+
 }  // namespace autodiff

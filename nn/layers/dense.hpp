@@ -6,6 +6,7 @@
 #include <string>
 
 #include "autodiff/parameter.hpp"
+#include "nn/layers/activation.hpp"
 #include "nn/layers/module.hpp"
 #include "nn/random.hpp"
 
@@ -23,6 +24,11 @@ class Dense : public Module {
   // Throws std::invalid_argument naming both shapes when the input does not
   // have `inputs` columns.
   Variable forward(Variable input) override;
+
+  // activation(x · W + b) for the activations of Activation. relu and tanh
+  // run fused with the product (autodiff::affine_relu and affine_tanh), the
+  // others as a separate op. Shape errors as for forward(input).
+  Variable forward(Variable input, ActivationKind activation);
 
   autodiff::ParameterList parameters() override { return {&weights_, &bias_}; }
   std::string describe() const override;

@@ -10,14 +10,29 @@ Sequential& Sequential::add(std::unique_ptr<Module> module) {
   if (!module) {
     throw std::invalid_argument("Sequential::add: the module is null; pass a constructed module");
   }
+  // An activation that follows a Dense layer is marked on that layer.
+  const auto* activation = dynamic_cast<const Activation*>(module.get());
+  if (activation != nullptr && !modules_.empty() &&
+      dynamic_cast<const Dense*>(modules_.back().get()) != nullptr &&
+      (activation->kind() == ActivationKind::relu || activation->kind() == ActivationKind::tanh)) {
+    fused_activations_.back() = activation->kind();
+  }
   modules_.push_back(std::move(module));
+  fused_activations_.push_back(ActivationKind::identity);
   return *this;
 }
 
 Variable Sequential::forward(Variable input) {
   Variable output = input;
-  for (const auto& module : modules_) {
-    output = module->forward(output);
+  for (std::size_t index = 0; index < modules_.size(); ++index) {
+    if (fused_activations_[index] == ActivationKind::identity) {
+      output = modules_[index]->forward(output);
+      continue;
+    }
+    // The Dense layer and the activation after it, as one op.
+    auto& dense = static_cast<Dense&>(*modules_[index]);
+    output = dense.forward(output, fused_activations_[index]);
+    ++index;
   }
   return output;
 }

@@ -13,7 +13,9 @@
 
 namespace nn {
 
-// Runs its modules in order: forward(x) = m_k(... m_1(x)).
+// Runs its modules in order: forward(x) = m_k(... m_1(x)). A Dense layer
+// followed by a relu or tanh Activation runs as one fused op
+// (Dense::forward(input, activation)), with the same values and gradients.
 class Sequential : public Module {
  public:
   Sequential() = default;
@@ -33,6 +35,9 @@ class Sequential : public Module {
 
  private:
   std::vector<std::unique_ptr<Module>> modules_;
+  // For each module: the activation fused into it when it is a Dense layer
+  // followed by a relu or tanh Activation, else identity.
+  std::vector<ActivationKind> fused_activations_;
 };
 
 // One hidden layer of a multilayer perceptron: its width and activation.

@@ -536,6 +536,57 @@ BOOST_AUTO_TEST_CASE(sequential_forward_composes) {
   BOOST_TEST((output == expected));
 }
 
+// Sequential runs a Dense layer and the relu or tanh after it as one fused
+// op. Its values and gradients equal those of the modules run one by one.
+BOOST_AUTO_TEST_CASE(sequential_fused_matches_modules) {
+  nn::Rng rng(37);
+  nn::Sequential network =
+      nn::make_mlp(2, {{5, ActivationKind::tanh}, {4, ActivationKind::relu}}, 3,
+                   ActivationKind::sigmoid, rng);
+  const Matrix input = random_matrix(6, 2, 38);
+  const autodiff::ParameterList parameters = network.parameters();
+
+  Tape fused_tape;
+  const Variable fused = network.forward(fused_tape.constant(input));
+  fused_tape.backward(autodiff::sum(fused), parameters);
+  std::vector<Matrix> fused_gradients;
+  for (const autodiff::Parameter* parameter : parameters) {
+    fused_gradients.push_back(parameter->gradient);
+  }
+
+  Tape separate_tape;
+  Variable separate = separate_tape.constant(input);
+  for (std::size_t index = 0; index < network.size(); ++index) {
+    separate = network[index].forward(separate);
+  }
+  separate_tape.backward(autodiff::sum(separate), parameters);
+
+  BOOST_TEST(fused.value() == separate.value(), tt::per_element());
+  for (std::size_t k = 0; k < parameters.size(); ++k) {
+    BOOST_TEST(fused_gradients[k] == parameters[k]->gradient, tt::per_element());
+  }
+}
+
+// Dense::forward(input, activation) covers every activation, fused or not.
+BOOST_AUTO_TEST_CASE(dense_forward_with_each_activation) {
+  nn::Rng rng(39);
+  nn::Dense layer(3, 2, rng);
+  layer.bias().value = Matrix{{0.2, -0.3}};
+  const Matrix input = random_matrix(4, 3, 40);
+
+  for (const ActivationKind kind : {ActivationKind::identity, ActivationKind::tanh,
+                                    ActivationKind::relu, ActivationKind::sigmoid,
+                                    ActivationKind::exp}) {
+    BOOST_TEST_CONTEXT("activation " << nn::to_string(kind)) {
+      Tape tape;
+      const Matrix combined = layer.forward(tape.constant(input), kind).value();
+      const Matrix separate =
+          nn::Activation(kind).forward(layer.forward(tape.constant(input))).value();
+      BOOST_TEST(combined == separate, tt::per_element());
+    }
+  }
+}
+
 BOOST_AUTO_TEST_CASE(sequential_index_out_of_range) {
   nn::Rng rng(36);
   nn::Sequential network = make_toy_classifier(rng);
