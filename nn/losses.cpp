@@ -82,8 +82,10 @@ Matrix exp_of_minus_magnitude(autodiff::Tape& tape, const Matrix& x) {
 // For each row i of x [n, C], writes e^(x_ic - max_c x_ic) into `exps` and
 // log sum_c e^(x_ic) = max + log sum_c e^(x_ic - max) into `log_sums` [n, 1],
 // then divides each row of `exps` by its sum, giving softmax(x). `exps` may
-// be x itself.
-void exp_minus_row_maximum(const Matrix& x, Matrix& exps, Matrix& log_sums) {
+// be x itself. The logarithms of the row sums are one vectorized pass over a
+// scratch array from the tape's pool.
+void exp_minus_row_maximum(autodiff::Tape& tape, const Matrix& x, Matrix& exps,
+                           Matrix& log_sums) {
   const std::size_t rows = x.shape(0);
   const std::size_t cols = x.shape(1);
   for (std::size_t i = 0; i < rows; ++i) {
@@ -99,17 +101,23 @@ void exp_minus_row_maximum(const Matrix& x, Matrix& exps, Matrix& log_sums) {
   autodiff::vector_math::exp(autodiff::kernels::elements(exps),
                              autodiff::kernels::elements(exps));
 
+  Matrix sums = tape.buffer({rows, 1});
   for (std::size_t i = 0; i < rows; ++i) {
     Scalar* row = exps.data() + i * cols;
     double sum = 0.0;
     for (std::size_t j = 0; j < cols; ++j) {
       sum += row[j];
     }
-    log_sums.data()[i] += static_cast<Scalar>(std::log(sum));
+    sums.data()[i] = static_cast<Scalar>(sum);
     for (std::size_t j = 0; j < cols; ++j) {
       row[j] = static_cast<Scalar>(row[j] / sum);
     }
   }
+  autodiff::vector_math::log(autodiff::kernels::elements(sums), autodiff::kernels::elements(sums));
+  for (std::size_t i = 0; i < rows; ++i) {
+    log_sums.data()[i] += sums.data()[i];
+  }
+  tape.recycle(std::move(sums));
 }
 
 }  // namespace
@@ -210,7 +218,7 @@ Variable categorical_cross_entropy(Variable logits, const Matrix& one_hot_target
   autodiff::Tape& tape = logits.tape();
   Matrix softmax = tape.buffer(shape);               // [n, k]
   Matrix log_normalizers = tape.buffer({shape[0], 1});  // logsumexp of each row
-  exp_minus_row_maximum(x, softmax, log_normalizers);
+  exp_minus_row_maximum(tape, x, softmax, log_normalizers);
 
   double value = 0.0;
   Matrix derivative = tape.buffer(shape);  // [n, k]
