@@ -68,11 +68,12 @@ Matrix mean_coefficients(const char* loss, const Shape& predictions, const Matri
   }
 
   // w_i times 1 / total, within an ulp of w_i / total and without a
-  // division per row, unless 1 / total overflows (a subnormal total).
+  // division per row, unless 1 / total overflows (a subnormal total) or is
+  // subnormal itself (a total of 2^1023 or more) and so loses bits.
   Matrix coefficients(Shape{rows, 1});
   Scalar* out = coefficients.data();
   const double inverse_total = 1.0 / total;
-  if (std::isfinite(inverse_total)) {
+  if (std::isnormal(inverse_total)) {
     for (std::size_t row = 0; row < rows; ++row) {
       out[row] = static_cast<Scalar>(values[row] * inverse_total);
     }

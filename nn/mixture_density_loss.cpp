@@ -105,9 +105,18 @@ inline void derivatives_into(std::size_t rows, const Scalar* __restrict exps,
   for (std::size_t i = 0; i < rows; ++i) {
     const Scalar r = exps[i] * weight[i];
     const Scalar u = d_mu[i];
-    d_mu[i] = -r * u * inverse_sigma[i];
-    d_s[i] = r * (Scalar{1} - u * u);
-    d_a[i] = coefficient[i] * pi[i] - r;
+
+    // A row of weight 0 gets no gradient, even where its likelihood
+    // underflows and r is NaN, and a component of responsibility 0 gets none
+    // through u, even where u^2 or u e^-s overflows.
+    const bool kept = coefficient[i] != 0;
+    const bool responsible = kept && r != 0;
+    const Scalar d_mean = -r * u * inverse_sigma[i];
+    const Scalar d_log_sigma = r * (Scalar{1} - u * u);
+    const Scalar d_logit = coefficient[i] * pi[i] - r;
+    d_mu[i] = responsible ? d_mean : Scalar{0};
+    d_s[i] = responsible ? d_log_sigma : Scalar{0};
+    d_a[i] = kept ? d_logit : Scalar{0};
   }
 }
 
@@ -206,8 +215,10 @@ AUTODIFF_TARGET_CLONES double mixture_nll_tile(const Tile& tile, const Scalar* z
   // the weighted responsibility coefficient * r_c.
   double value = 0.0;
   for (std::size_t i = 0; i < rows; ++i) {
-    value -= static_cast<double>(coefficient[i]) *
-             (static_cast<double>(max_row[i]) + static_cast<double>(log_row[i]));
+    const double log_likelihood = static_cast<double>(max_row[i]) + static_cast<double>(log_row[i]);
+    if (coefficient[i] != 0) {  // a zero weight removes the row, even a NaN one
+      value -= static_cast<double>(coefficient[i]) * log_likelihood;
+    }
     sum_row[i] = coefficient[i] / sum_row[i];
   }
 

@@ -121,6 +121,31 @@ double max_float_ulp_error(ArrayFunction<float> function,
   return max_float_ulp_error(function, reference, uniform_points<float>(low, high, 65536));
 }
 
+// `count` positive finite doubles with uniformly random bit patterns, so that
+// every binade from the subnormals to DBL_MAX gets about as many points.
+std::vector<double> positive_doubles(std::size_t count) {
+  std::mt19937_64 generator(11);
+  std::uniform_int_distribution<std::uint64_t> bits(1, std::bit_cast<std::uint64_t>(
+                                                           std::numeric_limits<double>::max()));
+  std::vector<double> points(count);
+  for (double& point : points) {
+    point = std::bit_cast<double>(bits(generator));
+  }
+  return points;
+}
+
+// The largest ulp error of `function` against `reference` on the points x.
+double max_ulp_error(ArrayFunction<double> function,
+                     const std::function<double(double)>& reference,
+                     const std::vector<double>& x) {
+  const std::vector<double> y = evaluate(function, x);
+  double worst = 0.0;
+  for (std::size_t k = 0; k < x.size(); ++k) {
+    worst = std::max(worst, ulp_error(y[k], reference(x[k])));
+  }
+  return worst;
+}
+
 double glibc_exp(double x) { return std::exp(x); }
 double glibc_tanh(double x) { return std::tanh(x); }
 double glibc_logistic(double x) { return 1.0 / (1.0 + std::exp(-x)); }
@@ -332,7 +357,7 @@ BOOST_AUTO_TEST_CASE(float_logistic_within_unit_interval) {
 BOOST_AUTO_TEST_CASE(log_within_one_ulp) {
   BOOST_TEST(max_ulp_error(vm::log, glibc_log, 0.5, 2.0) <= 1.0);
   BOOST_TEST(max_ulp_error(vm::log, glibc_log, 1.0 - 1e-9, 1.0 + 1e-9) <= 1.0);
-  BOOST_TEST(max_ulp_error(vm::log, glibc_log, 1e-300, 1e300) <= 1.0);
+  BOOST_TEST(max_ulp_error(vm::log, glibc_log, positive_doubles(65536)) <= 1.0);
   BOOST_TEST(max_ulp_error(vm::log1p, glibc_log1p, -0.999, 5.0) <= 1.0);
   BOOST_TEST(max_ulp_error(vm::log1p, glibc_log1p, -1e-10, 1e-10) <= 1.0);
 }

@@ -220,6 +220,44 @@ BOOST_AUTO_TEST_CASE(mixture_nll_spans_tiles) {
       {head}, &weights);
 }
 
+// Component 1 is so narrow and far (sigma = e^-400) that u^2 overflows and
+// its responsibility is exactly 0. It gets no gradient through u, where
+// 0 (1 - u^2) would give NaN.
+BOOST_AUTO_TEST_CASE(mixture_nll_far_narrow_component) {
+  Tape tape;
+  const Variable head = tape.variable(Matrix{{0.0, 1000.0, 0.0, -400.0, 0.0, 0.0}});
+  const Variable loss = nn::gaussian_mixture_nll(head, Matrix{{0.0}});
+  tape.backward(loss, {head});
+
+  const double expected = std::log(2.0) + 0.5 * std::log(2.0 * std::numbers::pi);
+  BOOST_TEST(loss.value()(0, 0) == expected, tt::tolerance(test_tolerance::exact_fraction));
+  for (const double gradient : head.gradient()) {
+    BOOST_TEST(std::isfinite(gradient));
+  }
+  BOOST_TEST(head.gradient()(0, 1) == 0.0);
+  BOOST_TEST(head.gradient()(0, 3) == 0.0);
+}
+
+// Row 1 lies where its one component's density underflows in log space too
+// (u^2 overflows), so its log-likelihood is not a number. Its weight is 0,
+// so it leaves the loss and gets no gradient.
+BOOST_AUTO_TEST_CASE(mixture_nll_zero_weight_removes_overflowing_row) {
+  Tape tape;
+  const Variable head = tape.variable(Matrix{{0.2, -0.1, 0.0}, {0.0, -400.0, 0.0}});
+  const Variable kept = tape.variable(Matrix{{0.2, -0.1, 0.0}});
+  const Matrix weights{{1.0}, {0.0}};
+
+  const Variable loss = nn::gaussian_mixture_nll(head, Matrix{{0.5}, {1.0}}, &weights);
+  const Variable kept_loss = nn::gaussian_mixture_nll(kept, Matrix{{0.5}});
+  tape.backward(loss, {head});
+
+  BOOST_TEST(loss.value()(0, 0) == kept_loss.value()(0, 0));
+  for (std::size_t column = 0; column < 3; ++column) {
+    BOOST_TEST(head.gradient()(1, column) == 0.0);
+    BOOST_TEST(std::isfinite(head.gradient()(0, column)));
+  }
+}
+
 BOOST_AUTO_TEST_CASE(mixture_nll_packed_rejects_width) {
   Tape tape;
   for (const std::size_t width : {0, 4}) {
@@ -563,6 +601,19 @@ BOOST_AUTO_TEST_CASE(subnormal_weights_give_plain_mean) {
   const double plain = nn::binary_cross_entropy_with_logits(x, targets).value()(0, 0);
   BOOST_TEST(std::isfinite(weighted));
   BOOST_TEST(weighted == plain, tt::tolerance(test_tolerance::exact_fraction));
+}
+
+// A total of 2^1023 or more has a subnormal reciprocal, which would cost
+// the coefficients bits. One row of the largest weight has coefficient 1.
+BOOST_AUTO_TEST_CASE(huge_weight_gives_plain_mean) {
+  const Matrix weights{{std::numeric_limits<autodiff::Scalar>::max()}};
+  const Matrix targets{{1.0}};
+  Tape tape;
+  const Variable x = tape.variable(Matrix{{0.5}});
+
+  const double weighted = nn::binary_cross_entropy_with_logits(x, targets, &weights).value()(0, 0);
+  const double plain = nn::binary_cross_entropy_with_logits(x, targets).value()(0, 0);
+  BOOST_TEST(weighted == plain);
 }
 
 BOOST_AUTO_TEST_CASE(zero_weight_removes_sample) {
