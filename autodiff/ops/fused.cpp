@@ -57,6 +57,47 @@ void add_column_sums(const Matrix& g, Scalar* sums, bool accumulate, Tape& tape)
 
 namespace {
 
+// The elementwise loops of the fused ops, cloned for AVX2 like the other
+// kernels (autodiff/target_clones.hpp) where that changes no result.
+
+// Copies b [m] into every row of value [n, m]. A plain loop rather than
+// std::copy, whose memmove call per row costs more than the copy for rows of
+// a few dozen elements.
+AUTODIFF_TARGET_CLONES void fill_rows(const Scalar* __restrict b, std::size_t rows,
+                                      std::size_t cols, Scalar* __restrict value) {
+  for (std::size_t i = 0; i < rows; ++i) {
+    Scalar* row = value + i * cols;
+    for (std::size_t j = 0; j < cols; ++j) {
+      row[j] = b[j];
+    }
+  }
+}
+
+// y = max(y, 0), mapping NaN to 0 as relu() does.
+AUTODIFF_TARGET_CLONES void relu_in_place(Scalar* y, std::size_t count) {
+  for (std::size_t k = 0; k < count; ++k) {
+    y[k] = y[k] > 0 ? y[k] : Scalar{0};
+  }
+}
+
+// g_pre = g relu'(v) = g where the output y is positive, else 0.
+AUTODIFF_TARGET_CLONES void relu_gradient(const Scalar* __restrict g, const Scalar* __restrict y,
+                                          std::size_t count, Scalar* __restrict g_pre) {
+  for (std::size_t k = 0; k < count; ++k) {
+    g_pre[k] = y[k] > 0 ? g[k] : Scalar{0};
+  }
+}
+
+// g_pre = g tanh'(v) = g (1 - y^2) for the output y, in double as tanh()
+// computes it. Not cloned: the AVX2 version would contract the arithmetic
+// into fused multiply-adds and so differ from tanh() in the last bit.
+void tanh_gradient(const Scalar* __restrict g, const Scalar* __restrict y,
+                                          std::size_t count, Scalar* __restrict g_pre) {
+  for (std::size_t k = 0; k < count; ++k) {
+    g_pre[k] = static_cast<Scalar>(g[k] * (1.0 - y[k] * y[k]));
+  }
+}
+
 // Checks the shapes of an affine op named `op` and returns x · W + b [n, m]
 // in a tape buffer: b in every row, then x · W added by gemm with beta = 1.
 Matrix affine_value(const char* op, const Variable& x, const Variable& weights,
@@ -73,16 +114,8 @@ Matrix affine_value(const char* op, const Variable& x, const Variable& weights,
                       b_shape);
   }
 
-  // A plain loop rather than std::copy, whose memmove call per row costs
-  // more than the copy for rows of a few dozen elements.
   Matrix value = x.tape().buffer({x_shape[0], w_shape[1]});
-  const Scalar* b = bias.value().data();
-  for (std::size_t i = 0; i < x_shape[0]; ++i) {
-    Scalar* row = value.data() + i * w_shape[1];
-    for (std::size_t j = 0; j < w_shape[1]; ++j) {
-      row[j] = b[j];
-    }
-  }
+  fill_rows(bias.value().data(), x_shape[0], w_shape[1], value.data());
   gemm_into(x.value(), weights.value(), value, false, false, 1.0);
   return value;
 }
@@ -104,18 +137,15 @@ void affine_backward(const Matrix& g, GradientSink& sink) {
   }
 }
 
-// Runs affine_backward on g_pre = g ⊙ act'(y), where `derivative(g, y)`
-// gives one element of g_pre from the output gradient g and the output y.
-template <typename Derivative>
-void activated_affine_backward(const Matrix& g, GradientSink& sink, Derivative derivative) {
+// Runs affine_backward on g_pre = g ⊙ act'(y), which `activation_gradient`
+// forms from the output gradient g and the output y.
+using ActivationGradient = void (*)(const Scalar*, const Scalar*, std::size_t, Scalar*);
+
+void activated_affine_backward(const Matrix& g, GradientSink& sink,
+                               ActivationGradient activation_gradient) {
   if (!sink.needs(0) && !sink.needs(1) && !sink.needs(2)) return;
   Matrix pre_activation = sink.tape().buffer(shape_of(g));
-  const Scalar* gradient = g.data();
-  const Scalar* output = sink.output().data();
-  Scalar* out = pre_activation.data();
-  for (std::size_t k = 0; k < g.size(); ++k) {
-    out[k] = static_cast<Scalar>(derivative(gradient[k], output[k]));
-  }
+  activation_gradient(g.data(), sink.output().data(), g.size(), pre_activation.data());
   affine_backward(pre_activation, sink);
   sink.tape().recycle(std::move(pre_activation));
 }
@@ -129,17 +159,10 @@ Variable affine(Variable x, Variable weights, Variable bias) {
 
 Variable affine_relu(Variable x, Variable weights, Variable bias) {
   Matrix value = affine_value("affine_relu", x, weights, bias);
-  Scalar* y = value.data();
-  for (std::size_t k = 0; k < value.size(); ++k) {
-    y[k] = y[k] > 0 ? y[k] : Scalar{0};  // maps NaN to 0, as relu() does
-  }
-
-  // relu'(v) = 1 where the output is positive, else 0.
+  relu_in_place(value.data(), value.size());
   return x.tape().record("affine_relu", std::move(value), {x, weights, bias},
                          [](const Matrix& g, GradientSink& sink) {
-                           activated_affine_backward(g, sink, [](Scalar share, Scalar output) {
-                             return output > 0 ? share : Scalar{0};
-                           });
+                           activated_affine_backward(g, sink, relu_gradient);
                          });
 }
 
@@ -147,12 +170,9 @@ Variable affine_tanh(Variable x, Variable weights, Variable bias) {
   Matrix value = affine_value("affine_tanh", x, weights, bias);
   vector_math::tanh(kernels::elements(value), kernels::elements(value));
 
-  // tanh'(v) = 1 - tanh(v)^2, from the output.
   return x.tape().record("affine_tanh", std::move(value), {x, weights, bias},
                          [](const Matrix& g, GradientSink& sink) {
-                           activated_affine_backward(g, sink, [](Scalar share, Scalar output) {
-                             return share * (1.0 - output * output);
-                           });
+                           activated_affine_backward(g, sink, tanh_gradient);
                          });
 }
 
