@@ -73,14 +73,14 @@ AUTODIFF_TARGET_CLONES void fill_rows(const Scalar* __restrict b, std::size_t ro
   }
 }
 
-// y = max(y, 0), mapping NaN to 0 as relu() does.
+// Replaces y by max(y, 0), mapping NaN to 0 as relu() does.
 AUTODIFF_TARGET_CLONES void relu_in_place(Scalar* y, std::size_t count) {
   for (std::size_t k = 0; k < count; ++k) {
     y[k] = y[k] > 0 ? y[k] : Scalar{0};
   }
 }
 
-// g_pre = g relu'(v) = g where the output y is positive, else 0.
+// Writes g_pre = g relu'(v): g where the output y is positive, else 0.
 AUTODIFF_TARGET_CLONES void relu_gradient(const Scalar* __restrict g, const Scalar* __restrict y,
                                           std::size_t count, Scalar* __restrict g_pre) {
   for (std::size_t k = 0; k < count; ++k) {
@@ -88,11 +88,11 @@ AUTODIFF_TARGET_CLONES void relu_gradient(const Scalar* __restrict g, const Scal
   }
 }
 
-// g_pre = g tanh'(v) = g (1 - y^2) for the output y, in double as tanh()
-// computes it. Not cloned: the AVX2 version would contract the arithmetic
+// Writes g_pre = g tanh'(v) = g (1 - y^2) for the output y, in double as
+// tanh() computes it. Not cloned: the AVX2 version would contract the arithmetic
 // into fused multiply-adds and so differ from tanh() in the last bit.
-void tanh_gradient(const Scalar* __restrict g, const Scalar* __restrict y,
-                                          std::size_t count, Scalar* __restrict g_pre) {
+void tanh_gradient(const Scalar* __restrict g, const Scalar* __restrict y, std::size_t count,
+                   Scalar* __restrict g_pre) {
   for (std::size_t k = 0; k < count; ++k) {
     g_pre[k] = static_cast<Scalar>(g[k] * (1.0 - y[k] * y[k]));
   }
