@@ -13,6 +13,7 @@ namespace nn {
 namespace {
 
 using autodiff::format_number;
+using autodiff::Scalar;
 
 SgdOptions validated(const SgdOptions& options) {
   if (!std::isfinite(options.learning_rate) || options.learning_rate <= 0.0) {
@@ -52,22 +53,36 @@ void Sgd::step() {
     check_shape("Sgd::step", "velocity", k, velocities_[k]);
   }
 
+  // Plain loops over the storage, in double as xtensor's expressions with a
+  // double scalar would compute them, which cost more for these small arrays.
   const double lr = options_.learning_rate;
   const double mu = options_.momentum;
   for (std::size_t k = 0; k < list.size(); ++k) {
     autodiff::Parameter& parameter = *list[k];
-    const autodiff::Matrix& g = parameter.gradient;
+    Scalar* value = parameter.value.data();
+    const Scalar* g = parameter.gradient.data();
+    const std::size_t count = parameter.value.size();
     if (mu == 0.0) {
-      parameter.value -= lr * g;
+      for (std::size_t i = 0; i < count; ++i) {
+        value[i] = static_cast<Scalar>(value[i] - lr * g[i]);
+      }
       continue;
     }
 
-    autodiff::Matrix& v = velocities_[k];
-    v = mu * v + g;
+    // v = mu v + g, then w -= lr (g + mu v) with Nesterov's correction or
+    // w -= lr v without.
+    Scalar* v = velocities_[k].data();
+    for (std::size_t i = 0; i < count; ++i) {
+      v[i] = static_cast<Scalar>(mu * v[i] + g[i]);
+    }
     if (options_.nesterov) {
-      parameter.value -= lr * (g + mu * v);
+      for (std::size_t i = 0; i < count; ++i) {
+        value[i] = static_cast<Scalar>(value[i] - lr * (g[i] + mu * v[i]));
+      }
     } else {
-      parameter.value -= lr * v;
+      for (std::size_t i = 0; i < count; ++i) {
+        value[i] = static_cast<Scalar>(value[i] - lr * v[i]);
+      }
     }
   }
 }
