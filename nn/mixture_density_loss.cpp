@@ -48,14 +48,14 @@ void transpose_into(const Scalar* __restrict x, std::size_t rows, std::size_t co
 // of its own, whose __restrict pointers let the compiler vectorize it without
 // overlap tests.
 
-// y_i = max(y_i, x_i).
+// Sets y_i to max(y_i, x_i).
 inline void maximum_into(const Scalar* __restrict x, std::size_t rows, Scalar* __restrict y) {
   for (std::size_t i = 0; i < rows; ++i) {
     y[i] = std::max(y[i], x[i]);
   }
 }
 
-// y_i = x_i - m_i, where y may be x.
+// Sets y_i to x_i - m_i, where y may be x.
 inline void subtract_into(const Scalar* x, const Scalar* __restrict m, std::size_t rows,
                           Scalar* y) {
   for (std::size_t i = 0; i < rows; ++i) {
@@ -63,22 +63,22 @@ inline void subtract_into(const Scalar* x, const Scalar* __restrict m, std::size
   }
 }
 
-// y_i += x_i.
+// Adds x_i to y_i.
 inline void add_into(const Scalar* __restrict x, std::size_t rows, Scalar* __restrict y) {
   for (std::size_t i = 0; i < rows; ++i) {
     y[i] += x[i];
   }
 }
 
-// y_i *= x_i.
+// Multiplies y_i by x_i.
 inline void multiply_into(const Scalar* __restrict x, std::size_t rows, Scalar* __restrict y) {
   for (std::size_t i = 0; i < rows; ++i) {
     y[i] *= x[i];
   }
 }
 
-// u_i = (z_i - mu_i) e^-s_i and q_i = a_i - log_normalizer_i - u_i^2 / 2 - s_i
-// - log(2 pi) / 2 for one component.
+// Writes u_i = (z_i - mu_i) e^-s_i and q_i = a_i - log_normalizer_i - u_i^2 / 2
+// - s_i - log(2 pi) / 2 for one component.
 inline void log_joint_into(std::size_t rows, const Scalar* __restrict z,
                            const Scalar* __restrict mu, const Scalar* __restrict s,
                            const Scalar* __restrict a, const Scalar* __restrict inverse_sigma,
