@@ -69,7 +69,7 @@ Matrix mean_coefficients(const char* loss, const Shape& predictions, const Matri
 
   // w_i times 1 / total, within an ulp of w_i / total and without a
   // division per row, unless 1 / total overflows (a subnormal total) or is
-  // subnormal itself (a total of 2^1023 or more) and so loses bits.
+  // subnormal itself (a total above 2^1022) and so loses bits.
   Matrix coefficients(Shape{rows, 1});
   Scalar* out = coefficients.data();
   const double inverse_total = 1.0 / total;

@@ -9,9 +9,11 @@ namespace autodiff {
 
 // The affine map of a dense layer, x · W + b, for x of shape [n, k], W of
 // shape [k, m] and b of shape [1, m] broadcast over the rows, giving [n, m].
-// The forward pass copies b into every row and adds x · W with one dgemm.
-// Backward: dx = g · Wᵀ, dW = xᵀ · g (one dgemm each), db = sum over the rows
-// of g. Equal to matmul(x, W) + b, with one node instead of two.
+// The forward pass copies b into every row and adds x · W with one product
+// of gemm_into (autodiff/ops/linalg.hpp), which takes OpenBLAS's gemm or, for
+// small inner sizes and one-column products, rank-1 loops or gemv. Backward:
+// dx = g · Wᵀ, dW = xᵀ · g (one product each), db = sum over the rows of g.
+// Equal to matmul(x, W) + b, with one node instead of two.
 // Throws std::invalid_argument naming both shapes when the inner sizes differ
 // or b is not [1, m].
 Variable affine(Variable x, Variable weights, Variable bias);

@@ -34,7 +34,7 @@ Variable Dense::forward(Variable input) {
 
 Variable Dense::forward(Variable input, ActivationKind activation) {
   if (activation != ActivationKind::relu && activation != ActivationKind::tanh) {
-    return Activation(activation).forward(forward(input));
+    return Activation(activation).forward(Dense::forward(input));
   }
   check_input(input.shape(), weights_.value);
 

@@ -1,6 +1,7 @@
 #include "nn/layers/sequential.hpp"
 
 #include <stdexcept>
+#include <typeinfo>
 
 #include "nn/layers/dense.hpp"
 
@@ -10,12 +11,17 @@ Sequential& Sequential::add(std::unique_ptr<Module> module) {
   if (!module) {
     throw std::invalid_argument("Sequential::add: the module is null; pass a constructed module");
   }
-  // An activation that follows a Dense layer is marked on that layer.
-  const auto* activation = dynamic_cast<const Activation*>(module.get());
-  if (activation != nullptr && !modules_.empty() &&
-      dynamic_cast<const Dense*>(modules_.back().get()) != nullptr &&
-      (activation->kind() == ActivationKind::relu || activation->kind() == ActivationKind::tanh)) {
-    fused_activations_.back() = activation->kind();
+  // An activation that follows a Dense layer is marked on that layer. Only
+  // the classes themselves fuse: a subclass may override forward(), which
+  // the fused op would skip.
+  const Module& added = *module;
+  if (typeid(added) == typeid(Activation) && !modules_.empty()) {
+    const Module& previous = *modules_.back();
+    const ActivationKind kind = static_cast<const Activation&>(added).kind();
+    if (typeid(previous) == typeid(Dense) &&
+        (kind == ActivationKind::relu || kind == ActivationKind::tanh)) {
+      fused_activations_.back() = kind;
+    }
   }
   modules_.push_back(std::move(module));
   fused_activations_.push_back(ActivationKind::identity);

@@ -16,6 +16,8 @@ namespace nn {
 // Runs its modules in order: forward(x) = m_k(... m_1(x)). A Dense layer
 // followed by a relu or tanh Activation runs as one fused op
 // (Dense::forward(input, activation)), with the same values and gradients.
+// Subclasses of Dense and Activation run one by one, through their own
+// forward().
 class Sequential : public Module {
  public:
   Sequential() = default;

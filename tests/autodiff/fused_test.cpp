@@ -256,3 +256,22 @@ BOOST_AUTO_TEST_CASE(affine_activation_rejects_shapes) {
   BOOST_TEST(tanh_message.find("affine_tanh") != std::string::npos, tanh_message);
   BOOST_TEST(tanh_message.find("[1, 4]") != std::string::npos, tanh_message);
 }
+
+BOOST_AUTO_TEST_CASE(affine_activation_empty_batch) {
+  Tape tape;
+  const Variable x = tape.variable(Matrix(Shape{0, 2}));
+  const Variable w = tape.variable(random_matrix({2, 3}, 37));
+  const Variable b = tape.variable(random_matrix({1, 3}, 38));
+
+  for (const bool use_relu : {true, false}) {
+    const Variable y = use_relu ? autodiff::affine_relu(x, w, b) : autodiff::affine_tanh(x, w, b);
+    BOOST_TEST((y.shape() == Shape{0, 3}));
+    tape.backward(autodiff::sum(y), {w, b});
+    for (const double g : w.gradient()) {
+      BOOST_TEST(g == 0.0);
+    }
+    for (const double g : b.gradient()) {
+      BOOST_TEST(g == 0.0);
+    }
+  }
+}

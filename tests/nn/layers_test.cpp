@@ -567,6 +567,34 @@ BOOST_AUTO_TEST_CASE(sequential_fused_matches_modules) {
   }
 }
 
+// A subclass of Dense or Activation may override forward(), so Sequential
+// runs it as it is instead of fusing it.
+BOOST_AUTO_TEST_CASE(sequential_runs_subclasses_unfused) {
+  struct ShiftedDense : nn::Dense {
+    using nn::Dense::Dense;
+    Variable forward(Variable input) override { return nn::Dense::forward(input) + 1.0; }
+  };
+  struct NegatedRelu : nn::Activation {
+    NegatedRelu() : nn::Activation(ActivationKind::relu) {}
+    Variable forward(Variable input) override { return nn::Activation::forward(-1.0 * input); }
+  };
+  nn::Rng rng(41);
+  nn::Sequential shifted;
+  shifted.add(std::make_unique<ShiftedDense>(2, 3, rng))
+      .add(std::make_unique<nn::Activation>(ActivationKind::relu));
+  nn::Sequential negated;
+  negated.add(std::make_unique<nn::Dense>(2, 3, rng)).add(std::make_unique<NegatedRelu>());
+  const Matrix input = random_matrix(4, 2, 42);
+
+  for (nn::Sequential* network : {&shifted, &negated}) {
+    Tape tape;
+    const Matrix whole = network->forward(tape.constant(input)).value();
+    const Variable hidden = (*network)[0].forward(tape.constant(input));
+    const Matrix one_by_one = (*network)[1].forward(hidden).value();
+    BOOST_TEST(whole == one_by_one, tt::per_element());
+  }
+}
+
 // Dense::forward(input, activation) covers every activation, fused or not.
 BOOST_AUTO_TEST_CASE(dense_forward_with_each_activation) {
   nn::Rng rng(39);

@@ -603,8 +603,8 @@ BOOST_AUTO_TEST_CASE(subnormal_weights_give_plain_mean) {
   BOOST_TEST(weighted == plain, tt::tolerance(test_tolerance::exact_fraction));
 }
 
-// A total of 2^1023 or more has a subnormal reciprocal, which would cost
-// the coefficients bits. One row of the largest weight has coefficient 1.
+// A total above 2^1022 has a subnormal reciprocal, which would cost the
+// coefficients bits. One row of the largest weight has coefficient 1.
 BOOST_AUTO_TEST_CASE(huge_weight_gives_plain_mean) {
   const Matrix weights{{std::numeric_limits<autodiff::Scalar>::max()}};
   const Matrix targets{{1.0}};
