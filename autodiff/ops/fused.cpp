@@ -1,6 +1,7 @@
 #include "autodiff/ops/fused.hpp"
 
 #include <algorithm>
+#include <cstring>
 
 #include "autodiff/ops/kernels.hpp"
 #include "autodiff/ops/linalg.hpp"
@@ -60,16 +61,18 @@ namespace {
 // The elementwise loops of the fused ops, cloned for AVX2 like the other
 // kernels (autodiff/target_clones.hpp) where that changes no result.
 
-// Copies b [m] into every row of value [n, m]. A plain loop rather than
-// std::copy, whose memmove call per row costs more than the copy for rows of
-// a few dozen elements.
-AUTODIFF_TARGET_CLONES void fill_rows(const Scalar* __restrict b, std::size_t rows,
-                                      std::size_t cols, Scalar* __restrict value) {
-  for (std::size_t i = 0; i < rows; ++i) {
-    Scalar* row = value + i * cols;
-    for (std::size_t j = 0; j < cols; ++j) {
-      row[j] = b[j];
-    }
+// Copies b [m] into every row of value [n, m]: into the first row, then
+// the filled rows into as many rows again, one memcpy per doubling. A loop
+// per row costs more for the narrow rows of these networks (a single element
+// in an output layer of one unit).
+void fill_rows(const Scalar* b, std::size_t rows, std::size_t cols, Scalar* value) {
+  if (rows == 0) return;
+  std::copy(b, b + cols, value);
+  std::size_t filled = 1;
+  while (filled < rows) {
+    const std::size_t count = std::min(filled, rows - filled);
+    std::memcpy(value + filled * cols, value, count * cols * sizeof(Scalar));
+    filled += count;
   }
 }
 
