@@ -58,8 +58,9 @@ void add_column_sums(const Matrix& g, Scalar* sums, bool accumulate, Tape& tape)
 
 namespace {
 
-// The elementwise loops of the fused ops, cloned for AVX2 like the other
-// kernels (autodiff/target_clones.hpp) where that changes no result.
+// The elementwise loops of the fused ops. The relu loops are cloned for AVX2
+// like the other kernels (autodiff/target_clones.hpp), which changes none of
+// their results.
 
 // Copies b [m] into every row of value [n, m]: into the first row, then
 // the filled rows into as many rows again, one memcpy per doubling. A loop
