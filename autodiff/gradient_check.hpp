@@ -34,8 +34,12 @@ struct GradientCheckResult {
 // The function under test: records ops on `tape` from the given input leaves.
 using TapeFunction = std::function<Variable(Tape& tape, std::span<const Variable> inputs)>;
 
-// Checks the gradient of `function` with respect to every element of `inputs`,
-// in double precision. An element passes when either tolerance holds.
+// Checks the gradient of `function` with respect to every element of `inputs`
+// by central differences. An element passes when either tolerance holds.
+// NOTE: the differences are taken in autodiff::Scalar, so they need the
+// double build (the default). In the float build the rounding of the
+// function's value swamps a difference of step 1e-6, and checks at the
+// default tolerances fail.
 GradientCheckResult check_gradient(const TapeFunction& function, const std::vector<Matrix>& inputs,
                                    const GradientCheckOptions& options = {});
 
