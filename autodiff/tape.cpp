@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <limits>
+#include <stdexcept>
 #include <string>
 
 namespace autodiff {
@@ -192,8 +193,13 @@ Variable Tape::record(const char* op, Matrix value, std::span<const Variable> in
   Node& node = nodes_.emplace_back();
   node.op = op;
   node.value = std::move(value);
-  node.saved = std::move(saved);
-  node.backward = std::move(backward);
+  if (gradients_enabled_) {
+    node.saved = std::move(saved);
+    node.backward = std::move(backward);
+  } else {
+    pool_.give(std::move(saved));
+    node.without_gradient = !inputs.empty();  // a leaf has no backward pass to lose
+  }
   node.first_input = static_cast<std::uint32_t>(inputs_.size());
   node.input_count = static_cast<std::uint32_t>(inputs.size());
   for (const auto& input : inputs) {
@@ -307,6 +313,14 @@ void Tape::run_backward(Variable loss, std::span<const std::size_t> wrt_nodes) {
   }
   if (!nodes_[loss.index_].needed) {
     return;
+  }
+  for (std::size_t index = first; index <= loss.index_; ++index) {
+    if (nodes_[index].needed && nodes_[index].without_gradient) {
+      throw std::logic_error(std::string("Tape::backward: op '") + nodes_[index].op +
+                             "' was recorded with gradients off (Tape::set_gradients_enabled or "
+                             "autodiff::NoGradient); record the forward pass again with "
+                             "gradients on");
+    }
   }
 
   // Backward sweep in reverse recording order: every consumer of a node comes

@@ -174,6 +174,16 @@ class Tape {
 
   std::size_t size() const { return nodes_.size(); }
 
+  // Turns the recording of gradients off or on, for evaluation passes that
+  // need no gradients. While it is off, ops still compute values, but the
+  // tape drops their backward functions and saved arrays, and an op may skip
+  // work that only its backward pass needs (nn::gaussian_mixture_nll skips
+  // its derivatives). A later backward pass through an op recorded that way
+  // throws std::logic_error. clear() keeps the setting. See NoGradient below
+  // for a scoped switch.
+  void set_gradients_enabled(bool enabled) { gradients_enabled_ = enabled; }
+  bool gradients_enabled() const { return gradients_enabled_; }
+
   // Bytes of the arrays the tape holds: node values, gradients and saved
   // arrays of the current recording plus the pooled arrays. Constant from
   // step to step of a loop that records the same ops.
@@ -194,6 +204,7 @@ class Tape {
     bool has_gradient = false;
     bool needed = false;  // set during backward: the node lies on a path to a requested leaf
     bool is_leaf = false;
+    bool without_gradient = false;  // recorded while gradients were off
   };
 
   const Node& node_of(const Variable& variable) const;
@@ -208,6 +219,23 @@ class Tape {
   std::vector<std::pair<const Parameter*, std::size_t>> parameter_nodes_;
   std::uint64_t generation_ = 1;
   BufferPool pool_;
+  bool gradients_enabled_ = true;
+};
+
+// A scoped switch: turns gradient recording off on a tape for the lifetime
+// of the object and restores the previous setting afterwards.
+class NoGradient {
+ public:
+  explicit NoGradient(Tape& tape) : tape_(tape), previous_(tape.gradients_enabled()) {
+    tape_.set_gradients_enabled(false);
+  }
+  ~NoGradient() { tape_.set_gradients_enabled(previous_); }
+  NoGradient(const NoGradient&) = delete;
+  NoGradient& operator=(const NoGradient&) = delete;
+
+ private:
+  Tape& tape_;
+  bool previous_;
 };
 
 }  // namespace autodiff

@@ -138,10 +138,11 @@ struct Tile {
 
 // For the transposed head of one tile (rows c, C + c and 2C + c hold mu_c,
 // s_c and a_c of every sample), returns the tile's share of the weighted
-// mean of the loss. Writes dl/dmu, dl/ds and dl/da, scaled by the
-// coefficients of the mean, into tile.derivatives in the same layout.
+// mean of the loss. With `with_derivatives`, writes dl/dmu, dl/ds and dl/da,
+// scaled by the coefficients of the mean, into tile.derivatives in the same
+// layout.
 AUTODIFF_TARGET_CLONES double mixture_nll_tile(const Tile& tile, const Scalar* z,
-                                               const Scalar* coefficient) {
+                                               const Scalar* coefficient, bool with_derivatives) {
   const std::size_t rows = tile.rows;
   const std::size_t components = tile.components;
   const std::size_t size = components * rows;
@@ -221,6 +222,9 @@ AUTODIFF_TARGET_CLONES double mixture_nll_tile(const Tile& tile, const Scalar* z
     }
     sum_row[i] = coefficient[i] / sum_row[i];
   }
+  if (!with_derivatives) {
+    return value;
+  }
 
   // dl/dmu_c = -r_c u_c e^-s_c, dl/ds_c = r_c (1 - u_c^2), dl/da_c = pi_c - r_c.
   for (std::size_t c = 0; c < components; ++c) {
@@ -231,12 +235,12 @@ AUTODIFF_TARGET_CLONES double mixture_nll_tile(const Tile& tile, const Scalar* z
   return value;
 }
 
-// Computes the weighted mean of the loss over the packed head [n, 3C] and
-// writes its derivatives, scaled by the coefficients of the mean, into
-// `derivatives` [n, 3C], tile by tile. Scratch arrays come from the tape's
-// pool.
+// Computes the weighted mean of the loss over the packed head [n, 3C] and,
+// unless `derivatives` is null, writes its derivatives, scaled by the
+// coefficients of the mean, into `derivatives` [n, 3C], tile by tile. Scratch
+// arrays come from the tape's pool.
 double mixture_nll(autodiff::Tape& tape, const Matrix& head, const Matrix& targets,
-                   const Matrix& coefficients, Matrix& derivatives) {
+                   const Matrix& coefficients, Matrix* derivatives) {
   const std::size_t rows = head.shape(0);
   const std::size_t width = head.shape(1);
   const std::size_t components = width / 3;
@@ -263,8 +267,11 @@ double mixture_nll(autodiff::Tape& tape, const Matrix& head, const Matrix& targe
                     per_sample.data() + 2 * count};
 
     transpose_into(head.data() + first * width, count, width, tile.head);
-    value += mixture_nll_tile(tile, targets.data() + first, coefficients.data() + first);
-    transpose_into(tile.derivatives, width, count, derivatives.data() + first * width);
+    value += mixture_nll_tile(tile, targets.data() + first, coefficients.data() + first,
+                              derivatives != nullptr);
+    if (derivatives != nullptr) {
+      transpose_into(tile.derivatives, width, count, derivatives->data() + first * width);
+    }
   }
 
   for (Matrix* scratch : {&transposed, &transposed_derivatives, &per_component, &per_sample}) {
@@ -343,8 +350,10 @@ Variable gaussian_mixture_nll(Variable means, Variable log_sigmas, Variable mixt
     }
   }
 
-  Matrix derivatives = tape.buffer({rows, 3 * components});
-  const double value = mixture_nll(tape, head, targets, coefficients, derivatives);
+  // No derivatives while the tape records no gradients.
+  Matrix derivatives = tape.gradients_enabled() ? tape.buffer({rows, 3 * components}) : Matrix();
+  const double value = mixture_nll(tape, head, targets, coefficients,
+                                   tape.gradients_enabled() ? &derivatives : nullptr);
   tape.recycle(std::move(head));
   return record_mixture_loss(tape, {means, log_sigmas, mixture_logits}, value,
                              std::move(derivatives));
@@ -366,8 +375,9 @@ Variable gaussian_mixture_nll(Variable head, const Matrix& targets, const Matrix
   const Matrix coefficients = mean_coefficients(loss, shape, weights);
 
   autodiff::Tape& tape = head.tape();
-  Matrix derivatives = tape.buffer(shape);
-  const double value = mixture_nll(tape, head.value(), targets, coefficients, derivatives);
+  Matrix derivatives = tape.gradients_enabled() ? tape.buffer(shape) : Matrix();
+  const double value = mixture_nll(tape, head.value(), targets, coefficients,
+                                   tape.gradients_enabled() ? &derivatives : nullptr);
   return record_mixture_loss(tape, {head}, value, std::move(derivatives));
 }
 

@@ -35,6 +35,7 @@ Matrix Classifier::predict(const Matrix& x) {
   Matrix result({rows, std::size_t{1}});
 
   autodiff::Tape tape;
+  tape.set_gradients_enabled(false);  // scores only, no backward pass
   for (std::size_t begin = 0; begin < rows; begin += chunk) {
     const std::size_t end = std::min(rows, begin + chunk);
     tape.clear();

@@ -152,7 +152,8 @@ void PivotTrainer::check_evaluation_set(const nn::Dataset& data, const std::stri
 
 Losses PivotTrainer::evaluate_checked(const nn::Dataset& data, double lambda) {
   // Each loss is a weighted mean, so chunk means combine weighted by the
-  // chunk's total weight.
+  // chunk's total weight. No gradient is needed, so the tape records none.
+  const autodiff::NoGradient no_gradient(tape_);
   double classifier_sum = 0.0;
   double classifier_weight = 0.0;
   double adversary_sum = 0.0;

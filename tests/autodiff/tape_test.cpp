@@ -731,4 +731,72 @@ BOOST_AUTO_TEST_CASE(sink_target_requires_needed_input) {
                  {"target_of_constant", "input 1", "needs()"});
 }
 
+// --- recording without gradients -----------------------------------------------------
+
+// Ops recorded under NoGradient give the same values, and the tape drops
+// their saved arrays.
+BOOST_AUTO_TEST_CASE(no_gradient_keeps_values) {
+  const Matrix x_value{{0.5, -1.0}, {2.0, 0.25}};
+  const Matrix w_value{{1.0, -2.0, 0.5}, {0.3, 0.7, -1.1}};
+  const Matrix b_value{{0.1, 0.2, -0.3}};
+
+  Tape with_gradients;
+  const Matrix expected =
+      autodiff::affine_tanh(with_gradients.variable(x_value), with_gradients.variable(w_value),
+                            with_gradients.variable(b_value))
+          .value();
+
+  Tape tape;
+  Matrix actual;
+  {
+    const autodiff::NoGradient no_gradient(tape);
+    BOOST_TEST(!tape.gradients_enabled());
+    actual = autodiff::affine_tanh(tape.variable(x_value), tape.variable(w_value),
+                                   tape.variable(b_value))
+                 .value();
+  }
+  BOOST_TEST(tape.gradients_enabled());
+  BOOST_TEST(actual == expected, tt::per_element());
+}
+
+// A backward pass through an op recorded without gradients would silently
+// give zeros, so it throws and names the op.
+BOOST_AUTO_TEST_CASE(no_gradient_rejects_backward) {
+  Tape tape;
+  const Variable x = tape.variable({{1.0, 2.0}});
+  Variable loss;
+  {
+    const autodiff::NoGradient no_gradient(tape);
+    loss = autodiff::sum(autodiff::exp(x));
+  }
+
+  check_contains(error_message<std::logic_error>([&] { tape.backward(loss, {x}); }),
+                 {"Tape::backward", "gradients off", "NoGradient"});
+}
+
+// Leaves recorded without gradients stay usable, and ops recorded after the
+// scope get their gradients. NoGradient restores the setting it found.
+BOOST_AUTO_TEST_CASE(no_gradient_scope_restores) {
+  Tape tape;
+  Variable x;
+  {
+    const autodiff::NoGradient outer(tape);
+    x = tape.variable({{1.0, 2.0}});
+    {
+      const autodiff::NoGradient inner(tape);
+      BOOST_TEST(!tape.gradients_enabled());
+    }
+    BOOST_TEST(!tape.gradients_enabled());
+  }
+  BOOST_TEST(tape.gradients_enabled());
+
+  const Variable loss = autodiff::sum(x * x);
+  tape.backward(loss, {x});
+  check_matrix(x.gradient(), {{2.0, 4.0}});
+
+  tape.set_gradients_enabled(false);
+  tape.clear();
+  BOOST_TEST(!tape.gradients_enabled());
+}
+
 BOOST_AUTO_TEST_SUITE_END()

@@ -258,6 +258,22 @@ BOOST_AUTO_TEST_CASE(mixture_nll_zero_weight_removes_overflowing_row) {
   }
 }
 
+// Without gradients the loss skips its derivatives; the value stays the same.
+BOOST_AUTO_TEST_CASE(mixture_nll_without_gradients) {
+  const Matrix head{{0.0, 1.0, 0.0, -0.5, 0.1, 0.2}, {0.5, -0.5, 0.2, 0.1, 1.0, -1.0}};
+  const Matrix targets{{0.3}, {-1.0}};
+  const Matrix weights{{1.0}, {3.0}};
+
+  Tape tape;
+  const double with_gradients =
+      nn::gaussian_mixture_nll(tape.variable(head), targets, &weights).value()(0, 0);
+  const autodiff::NoGradient no_gradient(tape);
+  const double without_gradients =
+      nn::gaussian_mixture_nll(tape.variable(head), targets, &weights).value()(0, 0);
+
+  BOOST_TEST(without_gradients == with_gradients);
+}
+
 BOOST_AUTO_TEST_CASE(mixture_nll_packed_rejects_width) {
   Tape tape;
   for (const std::size_t width : {0, 4}) {
