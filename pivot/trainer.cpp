@@ -6,6 +6,7 @@
 #include <cmath>
 #include <numeric>
 #include <stdexcept>
+#include <span>
 #include <string>
 
 #include <xtensor/xreducer.hpp>
@@ -66,6 +67,17 @@ void validate(const PretrainOptions& options, const nn::Dataset& train, const ch
   }
 }
 
+// Writes scores(rows[i], 0) into out [rows.size(), 1], resizing out only
+// when its size differs.
+void gather_scores(const Matrix& scores, std::span<const std::size_t> rows, Matrix& out) {
+  if (out.shape(0) != rows.size() || out.shape(1) != 1) {
+    out.resize({rows.size(), std::size_t{1}});
+  }
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    out.data()[i] = scores.data()[rows[i]];
+  }
+}
+
 }  // namespace
 
 void check_finite_step(double loss, const autodiff::ParameterList& parameters,
@@ -81,6 +93,27 @@ void check_finite_step(double loss, const autodiff::ParameterList& parameters,
                                std::to_string(g) + "; lower the learning rate");
       }
     }
+  }
+}
+
+std::string StepLabel::text() const {
+  std::string label = std::string(phase) + ", " + unit_name + " " + std::to_string(unit);
+  if (step_name != nullptr) {
+    label += std::string(", ") + step_name + " " + std::to_string(step);
+  }
+  return label + ", player " + player;
+}
+
+void check_finite_step(double loss, const autodiff::ParameterList& parameters,
+                       const StepLabel& where) {
+  bool finite = std::isfinite(loss);
+  for (const autodiff::Parameter* parameter : parameters) {
+    for (const Scalar g : parameter->gradient) {
+      finite &= std::isfinite(g);
+    }
+  }
+  if (!finite) {
+    check_finite_step(loss, parameters, where.text());
   }
 }
 
@@ -207,7 +240,8 @@ void PivotTrainer::pretrain_classifier(const nn::Dataset& train, const PretrainO
     const auto batches = nn::shuffled_batches(train.size(), options.batch_size, rng_);
 
     for (std::size_t step = 0; step < batches.size(); ++step) {
-      const nn::Dataset batch = train.rows(batches[step]);
+      train.rows_into(batches[step], batch_buffer_);
+      const nn::Dataset& batch = batch_buffer_;
 
       tape_.clear();
       const Variable loss = classifier_loss(classifier_.logits(tape_.constant(batch.X)), batch);
@@ -215,8 +249,7 @@ void PivotTrainer::pretrain_classifier(const nn::Dataset& train, const PretrainO
 
       const double value = loss.value()(0, 0);
       check_finite_step(value, parameters,
-                        "classifier pretraining, epoch " + std::to_string(epoch) + ", step " +
-                            std::to_string(step + 1) + ", player f");
+                        StepLabel{"classifier pretraining", "epoch", epoch, "step", step + 1, "f"});
       classifier_optimizer.step();
       loss_sum += value;
     }
@@ -227,7 +260,7 @@ void PivotTrainer::pretrain_classifier(const nn::Dataset& train, const PretrainO
 }
 
 double PivotTrainer::adversary_step(const nn::Dataset& batch, const Matrix& batch_scores,
-                                    nn::Optimizer& optimizer, const std::string& where) {
+                                    nn::Optimizer& optimizer, const StepLabel& where) {
   const autodiff::ParameterList parameters = adversary_.parameters();
 
   tape_.clear();
@@ -258,14 +291,11 @@ void PivotTrainer::pretrain_adversary(const nn::Dataset& all_train,
     const auto batches = nn::shuffled_batches(train.size(), options.batch_size, rng_);
 
     for (std::size_t step = 0; step < batches.size(); ++step) {
-      const nn::Dataset batch = train.rows(batches[step]);
-      Matrix batch_scores({batch.size(), std::size_t{1}});
-      for (std::size_t i = 0; i < batch.size(); ++i) {
-        batch_scores(i, 0) = scores(batches[step][i], 0);
-      }
-      loss_sum += adversary_step(batch, batch_scores, adversary_optimizer,
-                                 "adversary pretraining, epoch " + std::to_string(epoch) +
-                                     ", step " + std::to_string(step + 1) + ", player r");
+      train.rows_into(batches[step], batch_buffer_);
+      gather_scores(scores, batches[step], scores_buffer_);
+      loss_sum += adversary_step(
+          batch_buffer_, scores_buffer_, adversary_optimizer,
+          StepLabel{"adversary pretraining", "epoch", epoch, "step", step + 1, "r"});
     }
     report("pretrain adversary", epoch, options.epochs,
            loss_sum / static_cast<double>(batches.size()));
@@ -300,8 +330,6 @@ std::vector<IterationRecord> PivotTrainer::train_alternating(const nn::Dataset& 
 
   for (std::size_t iteration = std::max<std::size_t>(first_iteration, 1);
        iteration <= options.iterations; ++iteration) {
-    const std::string where = "adversarial training, iteration " + std::to_string(iteration);
-
     // r's steps on L_r with f fixed: the scores enter as constants. Either K
     // random minibatches or one shuffled epoch over r's samples.
     std::vector<std::vector<std::size_t>> adversary_batches;
@@ -311,14 +339,25 @@ std::vector<IterationRecord> PivotTrainer::train_alternating(const nn::Dataset& 
     const std::size_t adversary_step_count =
         options.adversary_epoch ? adversary_batches.size() : options.adversary_steps;
     for (std::size_t k = 0; k < adversary_step_count; ++k) {
-      const nn::Dataset batch = adversary_train.rows(
-          options.adversary_epoch
-              ? adversary_batches[k]
-              : nn::sample_batch_indices(adversary_train.size(), options.batch_size, rng_));
+      if (options.adversary_epoch) {
+        adversary_train.rows_into(adversary_batches[k], batch_buffer_);
+      } else {
+        adversary_train.rows_into(
+            nn::sample_batch_indices(adversary_train.size(), options.batch_size, rng_),
+            batch_buffer_);
+      }
+
+      // f's scores enter r's step as constants, so they need no gradient.
       tape_.clear();
-      const Matrix batch_scores = classifier_.scores(tape_.constant(batch.X)).value();
-      adversary_step(batch, batch_scores, adversary_optimizer,
-                     where + ", adversary step " + std::to_string(k + 1) + ", player r");
+      {
+        const autodiff::NoGradient no_gradient(tape_);
+        const Matrix& scores = classifier_.scores(tape_.constant(batch_buffer_.X)).value();
+        scores_buffer_.resize(scores.shape());
+        std::copy(scores.begin(), scores.end(), scores_buffer_.begin());
+      }
+      adversary_step(batch_buffer_, scores_buffer_, adversary_optimizer,
+                     StepLabel{"adversarial training", "iteration", iteration, "adversary step",
+                               k + 1, "r"});
     }
 
     // One step of f on L_f - lambda L_r with r fixed: backward reaches only
@@ -333,7 +372,8 @@ std::vector<IterationRecord> PivotTrainer::train_alternating(const nn::Dataset& 
       value = value - options.lambda * adversary_loss(autodiff::sigmoid(logits), batch);
     }
     tape_.backward(value, classifier_parameters);
-    check_finite_step(value.value()(0, 0), classifier_parameters, where + ", player f");
+    check_finite_step(value.value()(0, 0), classifier_parameters,
+                      StepLabel{"adversarial training", "iteration", iteration, nullptr, 0, "f"});
     classifier_optimizer.step();
 
     history.push_back({iteration, evaluate_checked(validation, options.lambda)});

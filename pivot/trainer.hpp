@@ -67,6 +67,20 @@ class TrainingDiverged : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// The place of one training step in error messages, such as "adversarial
+// training, iteration 3, adversary step 17, player r", kept as its parts so
+// that a loop of many steps builds the text only when a step fails.
+struct StepLabel {
+  const char* phase;      // "adversarial training"
+  const char* unit_name;  // "iteration" or "epoch"
+  std::size_t unit;
+  const char* step_name;  // "step", "adversary step", or nullptr for none
+  std::size_t step;
+  const char* player;  // "f" or "r"
+
+  std::string text() const;
+};
+
 // Trains a classifier f against an adversary r on datasets with X, y, z and
 // per-sample weights. Every step records on one tape that is cleared before
 // the next, so memory stays flat however long a run is. The two players'
@@ -148,7 +162,7 @@ class PivotTrainer {
   nn::Dataset adversary_samples(const nn::Dataset& train) const;
   // One step of r on L_r of `batch`, with f's scores given; returns L_r.
   double adversary_step(const nn::Dataset& batch, const Matrix& batch_scores,
-                        nn::Optimizer& optimizer, const std::string& where);
+                        nn::Optimizer& optimizer, const StepLabel& where);
   void report(const std::string& phase, std::size_t done, std::size_t total, double loss,
               const IterationRecord& record = {});
 
@@ -159,6 +173,8 @@ class PivotTrainer {
   ProgressCallback progress_;
   std::function<double(double)> mask_;
   Matrix weights_buffer_;  // adversary weights of the current batch, alive while the tape is
+  nn::Dataset batch_buffer_;  // the current minibatch, gathered into the same arrays each step
+  Matrix scores_buffer_;      // f's scores of the current minibatch
 };
 
 // Checks that a loss and every gradient of `parameters` are finite, else
@@ -166,5 +182,10 @@ class PivotTrainer {
 // loss or the parameter.
 void check_finite_step(double loss, const autodiff::ParameterList& parameters,
                        const std::string& where);
+
+// Checks as check_finite_step() above does, and builds the label's text for
+// the message only when a check fails.
+void check_finite_step(double loss, const autodiff::ParameterList& parameters,
+                       const StepLabel& where);
 
 }  // namespace pivot

@@ -77,9 +77,15 @@ void check_non_negative_weights(const std::string& where, const Matrix& weights)
 }
 
 // Copies the rows `indices` of a row-major matrix into a new [indices, cols] matrix.
-Matrix gather_rows(const Matrix& source, std::span<const std::size_t> indices) {
+// Writes the rows `indices` of `source` into `result`, which is resized only
+// when its shape differs.
+void gather_rows_into(const Matrix& source, std::span<const std::size_t> indices,
+                      Matrix& result) {
   const std::size_t columns = source.shape(1);
-  Matrix result(std::array<std::size_t, 2>{indices.size(), columns});
+  const std::array<std::size_t, 2> shape{indices.size(), columns};
+  if (result.shape(0) != shape[0] || result.shape(1) != shape[1]) {
+    result.resize(shape);
+  }
 
   // A plain loop: for the one- and two-column arrays of a minibatch, a
   // memmove call per row costs more than the copy.
@@ -90,12 +96,17 @@ Matrix gather_rows(const Matrix& source, std::span<const std::size_t> indices) {
       destination[column] = row[column];
     }
   }
-  return result;
 }
 
 }  // namespace
 
 Dataset Dataset::rows(std::span<const std::size_t> indices) const {
+  Dataset result;
+  rows_into(indices, result);
+  return result;
+}
+
+void Dataset::rows_into(std::span<const std::size_t> indices, Dataset& out) const {
   for (std::size_t position = 0; position < indices.size(); ++position) {
     if (indices[position] >= size()) {
       throw std::invalid_argument("Dataset::rows: index " + std::to_string(indices[position]) +
@@ -105,12 +116,10 @@ Dataset Dataset::rows(std::span<const std::size_t> indices) const {
     }
   }
 
-  Dataset result;
-  result.X = gather_rows(X, indices);
-  result.y = gather_rows(y, indices);
-  result.z = gather_rows(z, indices);
-  result.weights = gather_rows(weights, indices);
-  return result;
+  gather_rows_into(X, indices, out.X);
+  gather_rows_into(y, indices, out.y);
+  gather_rows_into(z, indices, out.z);
+  gather_rows_into(weights, indices, out.weights);
 }
 
 void check_dataset(const Dataset& dataset, const std::string& where) {

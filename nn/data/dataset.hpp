@@ -35,6 +35,11 @@ struct Dataset {
   // of 0 rows. Throws std::invalid_argument naming the position and the value
   // of the first index >= size().
   Dataset rows(std::span<const std::size_t> indices) const;
+
+  // The same gather into `out`, whose arrays keep their storage when they
+  // already have the shapes of the result, so that a training loop gathers
+  // its minibatches without allocating. `out` must not be this dataset.
+  void rows_into(std::span<const std::size_t> indices, Dataset& out) const;
 };
 
 // Builds a dataset after checking that

@@ -131,6 +131,42 @@ BOOST_AUTO_TEST_CASE(rows_out_of_range) {
   check_contains(message, {"Dataset::rows", "index 7", "position 1", "5 rows"});
 }
 
+// rows_into writes the same rows as rows(), and reuses the storage of a
+// buffer of the right shape.
+BOOST_AUTO_TEST_CASE(rows_into_reuses_buffer) {
+  const nn::Dataset data = make_indexed_dataset(8);
+  const std::vector<std::size_t> first{3, 1, 7};
+  const std::vector<std::size_t> second{0, 6, 6};
+  const std::vector<std::size_t> longer{2, 5, 4, 1};
+  nn::Dataset buffer;
+
+  data.rows_into(first, buffer);
+  const double* storage = buffer.X.data();
+  data.rows_into(second, buffer);
+  BOOST_TEST(buffer.X.data() == storage);
+  for (std::size_t row = 0; row < second.size(); ++row) {
+    BOOST_TEST(buffer.X(row, 0) == static_cast<double>(second[row]));
+    check_row_aligned(buffer, row);
+  }
+
+  data.rows_into(longer, buffer);
+  BOOST_TEST_REQUIRE(buffer.size() == longer.size());
+  for (std::size_t row = 0; row < longer.size(); ++row) {
+    BOOST_TEST(buffer.X(row, 0) == static_cast<double>(longer[row]));
+    check_row_aligned(buffer, row);
+  }
+}
+
+BOOST_AUTO_TEST_CASE(rows_into_out_of_range) {
+  const nn::Dataset data = make_indexed_dataset(4);
+  nn::Dataset buffer;
+  const std::vector<std::size_t> indices{4};
+
+  const std::string message = invalid_argument_message([&] { data.rows_into(indices, buffer); });
+
+  check_contains(message, {"Dataset::rows", "index 4", "position 0", "4 rows"});
+}
+
 BOOST_AUTO_TEST_CASE(select_rows_of_one_class) {
   const nn::Dataset data = make_indexed_dataset(7);
 

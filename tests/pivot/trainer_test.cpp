@@ -439,6 +439,19 @@ BOOST_AUTO_TEST_CASE(non_finite_loss_stops_training) {
   }
   // The failing step is not applied.
   BOOST_TEST(values_equal(adversary.parameters(), before));
+
+  // The adversarial phase names the iteration and the adversary step.
+  nn::Sgd classifier_optimizer(classifier.parameters());
+  try {
+    trainer.train_alternating(train, train, {1.0, 1, 1, 16}, classifier_optimizer,
+                              adversary_optimizer);
+    BOOST_FAIL("train_alternating accepted a NaN loss");
+  } catch (const pivot::TrainingDiverged& error) {
+    const std::string message = error.what();
+    BOOST_TEST(message.rfind("adversarial training, iteration 1, adversary step 1, player r", 0) ==
+                   0U,
+               message);
+  }
 }
 
 // One backward pass of L_f + L_r through a gradient reversal layer gives the
