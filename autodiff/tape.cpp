@@ -314,14 +314,6 @@ void Tape::run_backward(Variable loss, std::span<const std::size_t> wrt_nodes) {
   if (!nodes_[loss.index_].needed) {
     return;
   }
-  for (std::size_t index = first; index <= loss.index_; ++index) {
-    if (nodes_[index].needed && nodes_[index].without_gradient) {
-      throw std::logic_error(std::string("Tape::backward: op '") + nodes_[index].op +
-                             "' was recorded with gradients off (Tape::set_gradients_enabled or "
-                             "autodiff::NoGradient); record the forward pass again with "
-                             "gradients on");
-    }
-  }
 
   // Backward sweep in reverse recording order: every consumer of a node comes
   // after it on the tape, so its gradient is complete when the walk reaches it.
@@ -329,7 +321,17 @@ void Tape::run_backward(Variable loss, std::span<const std::size_t> wrt_nodes) {
   nodes_[loss.index_].has_gradient = true;
   for (std::size_t index = loss.index_ + 1; index-- > first;) {
     auto& node = nodes_[index];
-    if (!node.needed || !node.has_gradient || !node.backward) {
+    if (!node.needed || !node.has_gradient) {
+      continue;
+    }
+    // The gradient would stop here without a word, so the pass throws.
+    if (node.without_gradient) {
+      throw std::logic_error(std::string("Tape::backward: op '") + node.op +
+                             "' was recorded with gradients off (Tape::set_gradients_enabled or "
+                             "autodiff::NoGradient); record the forward pass again with "
+                             "gradients on");
+    }
+    if (!node.backward) {
       continue;
     }
     GradientSink sink(*this, index);

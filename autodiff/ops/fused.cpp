@@ -67,7 +67,7 @@ namespace {
 // per row costs more for the narrow rows of these networks (a single element
 // in an output layer of one unit).
 void fill_rows(const Scalar* b, std::size_t rows, std::size_t cols, Scalar* value) {
-  if (rows == 0) return;
+  if (rows == 0 || cols == 0) return;  // memcpy takes no null pointer, even for 0 bytes
   std::copy(b, b + cols, value);
   std::size_t filled = 1;
   while (filled < rows) {

@@ -107,6 +107,11 @@ Dataset Dataset::rows(std::span<const std::size_t> indices) const {
 }
 
 void Dataset::rows_into(std::span<const std::size_t> indices, Dataset& out) const {
+  if (&out == this) {
+    throw std::invalid_argument("Dataset::rows_into: the destination is the dataset itself, whose "
+                                "rows it would overwrite while reading them; gather into another "
+                                "dataset");
+  }
   for (std::size_t position = 0; position < indices.size(); ++position) {
     if (indices[position] >= size()) {
       throw std::invalid_argument("Dataset::rows: index " + std::to_string(indices[position]) +

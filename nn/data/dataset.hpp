@@ -38,7 +38,8 @@ struct Dataset {
 
   // The same gather into `out`, whose arrays keep their storage when they
   // already have the shapes of the result, so that a training loop gathers
-  // its minibatches without allocating. `out` must not be this dataset.
+  // its minibatches without allocating. Throws std::invalid_argument when
+  // `out` is this dataset.
   void rows_into(std::span<const std::size_t> indices, Dataset& out) const;
 };
 

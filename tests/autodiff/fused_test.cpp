@@ -275,3 +275,14 @@ BOOST_AUTO_TEST_CASE(affine_activation_empty_batch) {
     }
   }
 }
+
+// Weights of zero columns give an empty output for any batch.
+BOOST_AUTO_TEST_CASE(affine_zero_outputs) {
+  Tape tape;
+  const Variable x = tape.variable(random_matrix({3, 2}, 39));
+  const Variable w = tape.variable(Matrix(Shape{2, 0}));
+  const Variable b = tape.variable(Matrix(Shape{1, 0}));
+
+  BOOST_TEST((autodiff::affine(x, w, b).shape() == Shape{3, 0}));
+  BOOST_TEST((autodiff::affine_relu(x, w, b).shape() == Shape{3, 0}));
+}

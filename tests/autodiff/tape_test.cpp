@@ -774,6 +774,21 @@ BOOST_AUTO_TEST_CASE(no_gradient_rejects_backward) {
                  {"Tape::backward", "gradients off", "NoGradient"});
 }
 
+// An op recorded without gradients that the loss does not use, such as a
+// logged metric, leaves the backward pass alone.
+BOOST_AUTO_TEST_CASE(no_gradient_op_off_the_path) {
+  Tape tape;
+  const Variable x = tape.variable({{1.0, 2.0}});
+  {
+    const autodiff::NoGradient no_gradient(tape);
+    autodiff::sum(autodiff::exp(x));
+  }
+  const Variable loss = autodiff::sum(x * x);
+
+  tape.backward(loss, {x});
+  check_matrix(x.gradient(), {{2.0, 4.0}});
+}
+
 // Leaves recorded without gradients stay usable, and ops recorded after the
 // scope get their gradients. NoGradient restores the setting it found.
 BOOST_AUTO_TEST_CASE(no_gradient_scope_restores) {

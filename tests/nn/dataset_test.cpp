@@ -167,6 +167,16 @@ BOOST_AUTO_TEST_CASE(rows_into_out_of_range) {
   check_contains(message, {"Dataset::rows", "index 4", "position 0", "4 rows"});
 }
 
+BOOST_AUTO_TEST_CASE(rows_into_rejects_itself) {
+  nn::Dataset data = make_indexed_dataset(4);
+  const std::vector<std::size_t> indices{3, 2, 1, 0};
+
+  const std::string message = invalid_argument_message([&] { data.rows_into(indices, data); });
+
+  check_contains(message, {"Dataset::rows_into", "itself"});
+  BOOST_TEST(data.X(0, 0) == 0.0);
+}
+
 BOOST_AUTO_TEST_CASE(select_rows_of_one_class) {
   const nn::Dataset data = make_indexed_dataset(7);
 
