@@ -96,7 +96,7 @@ inline void log_joint_into(std::size_t rows, const Scalar* __restrict z,
 // Writes the weighted derivatives of one component: with the weighted
 // responsibility r_i = e^(q_i - max q) weight_i, where weight_i is the
 // coefficient over the sum of the exponentials, dl/dmu = -r u e^-s,
-// dl/ds = r (1 - u^2) and dl/da = coefficient pi - r. d_mu holds u on entry.
+// dl/ds = r (1 - u^2) and dl/da = coefficient pi - r. d_mu contains u on entry.
 inline void derivatives_into(std::size_t rows, const Scalar* __restrict exps,
                              const Scalar* __restrict weight,
                              const Scalar* __restrict coefficient, const Scalar* __restrict pi,
@@ -118,6 +118,30 @@ inline void derivatives_into(std::size_t rows, const Scalar* __restrict exps,
     d_s[i] = responsible ? d_log_sigma : Scalar{0};
     d_a[i] = kept ? d_logit : Scalar{0};
   }
+}
+
+// For x [C, n], one row per component, writes the per-sample maximum
+// m_i = max_c x_ci into `maximum`, e^(x_ci - m_i) into `exps` (which may be
+// x), their sum over c into `sum` and its logarithm into `log_sum`, so that
+// log sum_c e^x_ci = m_i + log_sum_i without overflow.
+AUTODIFF_TARGET_CLONES void exp_minus_maximum(const Scalar* x, std::size_t rows,
+                                              std::size_t components, Scalar* exps,
+                                              Scalar* maximum, Scalar* sum, Scalar* log_sum) {
+  const std::size_t size = components * rows;
+  std::copy(x, x + rows, maximum);
+  for (std::size_t c = 1; c < components; ++c) {
+    maximum_into(x + c * rows, rows, maximum);
+  }
+  for (std::size_t c = 0; c < components; ++c) {
+    subtract_into(x + c * rows, maximum, rows, exps + c * rows);
+  }
+  vm::exp(std::span<const Scalar>(exps, size), std::span<Scalar>(exps, size));
+
+  std::copy(exps, exps + rows, sum);
+  for (std::size_t c = 1; c < components; ++c) {
+    add_into(exps + c * rows, rows, sum);
+  }
+  vm::log(std::span<const Scalar>(sum, rows), std::span<Scalar>(log_sum, rows));
 }
 
 // Scratch arrays of one tile of `rows` samples and C components: [3C, rows]
@@ -158,19 +182,7 @@ AUTODIFF_TARGET_CLONES double mixture_nll_tile(const Tile& tile, const Scalar* z
 
   // The softmax of the mixture logits, pi_c = e^(a_c - max a) / sum, and
   // log sum_c e^a_c = max a + log sum.
-  std::copy(a, a + rows, max_row);
-  for (std::size_t c = 1; c < components; ++c) {
-    maximum_into(a + c * rows, rows, max_row);
-  }
-  for (std::size_t c = 0; c < components; ++c) {
-    subtract_into(a + c * rows, max_row, rows, pi + c * rows);
-  }
-  vm::exp(std::span<const Scalar>(pi, size), std::span<Scalar>(pi, size));
-  std::copy(pi, pi + rows, sum_row);
-  for (std::size_t c = 1; c < components; ++c) {
-    add_into(pi + c * rows, rows, sum_row);
-  }
-  vm::log(std::span<const Scalar>(sum_row, rows), std::span<Scalar>(log_row, rows));
+  exp_minus_maximum(a, rows, components, pi, max_row, sum_row, log_row);
   for (std::size_t i = 0; i < rows; ++i) {
     max_row[i] += log_row[i];  // now log sum_c e^a_c
     sum_row[i] = Scalar{1} / sum_row[i];
@@ -197,19 +209,7 @@ AUTODIFF_TARGET_CLONES double mixture_nll_tile(const Tile& tile, const Scalar* z
 
   // log-likelihood = max q + log sum_c e^(q_c - max q), and the posterior
   // responsibilities r_c = softmax(q)_c.
-  std::copy(q, q + rows, max_row);
-  for (std::size_t c = 1; c < components; ++c) {
-    maximum_into(q + c * rows, rows, max_row);
-  }
-  for (std::size_t c = 0; c < components; ++c) {
-    subtract_into(q + c * rows, max_row, rows, q + c * rows);
-  }
-  vm::exp(std::span<const Scalar>(q, size), std::span<Scalar>(q, size));
-  std::copy(q, q + rows, sum_row);
-  for (std::size_t c = 1; c < components; ++c) {
-    add_into(q + c * rows, rows, sum_row);
-  }
-  vm::log(std::span<const Scalar>(sum_row, rows), std::span<Scalar>(log_row, rows));
+  exp_minus_maximum(q, rows, components, q, max_row, sum_row, log_row);
 
   // l = -log-likelihood, weighted by the coefficients of the mean. sum_row
   // becomes the coefficient over the sum, which turns e^(q_c - max q) into
