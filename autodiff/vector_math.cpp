@@ -8,6 +8,7 @@
 #include <string>
 
 #include "autodiff/target_clones.hpp"
+#include "autodiff/vector_math_sizes.hpp"
 
 // The array functions are compiled for AVX2 and for the baseline
 // (autodiff/target_clones.hpp). The library is compiled with
@@ -228,14 +229,7 @@ using single_precision::exp_kernel;
 using single_precision::logistic_kernel;
 using single_precision::tanh_kernel;
 
-template <typename T>
-void check_sizes(const char* function, std::span<const T> x, std::span<T> y) {
-  if (x.size() != y.size()) {
-    throw std::invalid_argument(std::string("vector_math::") + function + ": x has " +
-                                std::to_string(x.size()) + " elements and y " +
-                                std::to_string(y.size()) + "; pass arrays of one size");
-  }
-}
+using detail::check_sizes;
 
 // The loops are written twice: a separate in-place loop lets the compiler
 // vectorize without the overlap test that would send x == y to scalar code.

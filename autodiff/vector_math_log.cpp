@@ -21,6 +21,7 @@
 
 #include "autodiff/target_clones.hpp"
 #include "autodiff/vector_math.hpp"
+#include "autodiff/vector_math_sizes.hpp"
 
 namespace autodiff::vector_math {
 namespace {
@@ -147,14 +148,7 @@ inline T log1p_kernel(T x) {
   return result;
 }
 
-template <typename T>
-void check_sizes(const char* function, std::span<const T> x, std::span<T> y) {
-  if (x.size() != y.size()) {
-    throw std::invalid_argument(std::string("vector_math::") + function + ": x has " +
-                                std::to_string(x.size()) + " elements and y " +
-                                std::to_string(y.size()) + "; pass arrays of one size");
-  }
-}
+using detail::check_sizes;
 
 // As in vector_math.cpp, a separate in-place loop vectorizes without an
 // overlap test.
