@@ -171,9 +171,9 @@ BOOST_AUTO_TEST_CASE(mixture_nll_packed_matches_three_inputs) {
   BOOST_TEST(head.gradient() == separate_gradient, tt::per_element());
 }
 
-// The loss works on tiles of 256 rows. 600 rows give two full tiles and a
-// partial one; the value is checked against the densities summed row by row,
-// and the gradient by finite differences.
+// The loss works on tiles of 256 rows, so 600 rows give two full tiles and
+// a partial one. The value is checked against the densities summed row by
+// row, and the gradient by finite differences.
 BOOST_AUTO_TEST_CASE(mixture_nll_spans_tiles) {
   const std::size_t rows = 600;
   const std::size_t components = 3;
