@@ -63,9 +63,8 @@ namespace {
 // their results.
 
 // Copies b [m] into every row of value [n, m]: into the first row, then
-// the filled rows into as many rows again, one memcpy per doubling. A loop
-// per row costs more for the narrow rows of these networks (a single element
-// in an output layer of one unit).
+// the filled rows into as many rows again, so that log2(n) memcpy calls fill
+// the array however narrow its rows are.
 void fill_rows(const Scalar* b, std::size_t rows, std::size_t cols, Scalar* value) {
   if (rows == 0 || cols == 0) return;  // memcpy takes no null pointer, even for 0 bytes
   std::copy(b, b + cols, value);
