@@ -126,14 +126,7 @@ Matrix affine_value(const char* op, const Variable& x, const Variable& weights,
 // Writes the gradients of x · W + b for the gradient g [n, m] of its output:
 // dx = g · Wᵀ, dW = xᵀ · g and db = the column sums of g.
 void affine_backward(const Matrix& g, GradientSink& sink) {
-  if (sink.needs(0)) {
-    const GradientTarget target = sink.target(0);
-    gemm_into(g, sink.input(1), target.gradient, false, true, target.accumulate ? 1.0 : 0.0);
-  }
-  if (sink.needs(1)) {
-    const GradientTarget target = sink.target(1);
-    gemm_into(sink.input(0), g, target.gradient, true, false, target.accumulate ? 1.0 : 0.0);
-  }
+  product_backward(g, sink);
   if (sink.needs(2)) {
     const GradientTarget target = sink.target(2);
     add_column_sums(g, target.gradient.data(), target.accumulate, sink.tape());

@@ -165,18 +165,20 @@ Variable matmul(Variable a, Variable b) {
   Matrix value = tape.buffer({a_shape[0], b_shape[1]});  // [n, m]
   gemm_into(a.value(), b.value(), value, false, false, 0.0);
 
-  // Each gradient is one dgemm written into the input's gradient array;
+  return tape.record("matmul", std::move(value), {a, b}, product_backward);
+}
+
+void product_backward(const Matrix& g, GradientSink& sink) {
+  // Each gradient is one product written into the input's gradient array;
   // beta = 1 adds to a partial gradient.
-  return tape.record("matmul", std::move(value), {a, b}, [](const Matrix& g, GradientSink& sink) {
-    if (sink.needs(0)) {
-      const GradientTarget target = sink.target(0);
-      gemm_into(g, sink.input(1), target.gradient, false, true, target.accumulate ? 1.0 : 0.0);
-    }
-    if (sink.needs(1)) {
-      const GradientTarget target = sink.target(1);
-      gemm_into(sink.input(0), g, target.gradient, true, false, target.accumulate ? 1.0 : 0.0);
-    }
-  });
+  if (sink.needs(0)) {
+    const GradientTarget target = sink.target(0);
+    gemm_into(g, sink.input(1), target.gradient, false, true, target.accumulate ? 1.0 : 0.0);
+  }
+  if (sink.needs(1)) {
+    const GradientTarget target = sink.target(1);
+    gemm_into(sink.input(0), g, target.gradient, true, false, target.accumulate ? 1.0 : 0.0);
+  }
 }
 
 }  // namespace autodiff

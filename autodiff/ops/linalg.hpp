@@ -23,6 +23,12 @@ Matrix gemm(const Matrix& a, const Matrix& b, bool transpose_a = false, bool tra
 void gemm_into(const Matrix& a, const Matrix& b, Matrix& result, bool transpose_a,
                bool transpose_b, double beta);
 
+// The backward pass of a product a · b recorded with a and b as inputs 0
+// and 1: writes da = g · bᵀ and db = aᵀ · g for the gradient g of the
+// product, each for an input that needs it, added to a partial gradient.
+// matmul() and the fused affine ops of autodiff/ops/fused.hpp use it.
+void product_backward(const Matrix& g, GradientSink& sink);
+
 // Sets the number of OpenBLAS threads for every later product. The networks
 // of pivoting experiments are small, and waking a thread pool for a
 // [128, 20] · [20, 20] product costs more than it saves, so experiment
