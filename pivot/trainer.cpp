@@ -18,6 +18,7 @@
 #include "autodiff/ops/structure.hpp"
 #include "nn/data/batches.hpp"
 #include "nn/losses.hpp"
+#include "pivot/scored_batches.hpp"
 
 namespace pivot {
 namespace {
@@ -66,6 +67,23 @@ void validate(const PretrainOptions& options, const nn::Dataset& train, const ch
                                 " epochs of batch " + std::to_string(options.batch_size));
   }
 }
+
+// Drains a worker when a scope ends, so that no job outlives the data the
+// scope hands it, also when an exception leaves the scope.
+class DrainOnExit {
+ public:
+  explicit DrainOnExit(BackgroundWorker* worker) : worker_(worker) {}
+  ~DrainOnExit() {
+    if (worker_ != nullptr) {
+      worker_->drain();
+    }
+  }
+  DrainOnExit(const DrainOnExit&) = delete;
+  DrainOnExit& operator=(const DrainOnExit&) = delete;
+
+ private:
+  BackgroundWorker* worker_;
+};
 
 // Writes scores(rows[i], 0) into out [rows.size(), 1], resizing out only
 // when its size differs.
@@ -118,7 +136,20 @@ void check_finite_step(double loss, const autodiff::ParameterList& parameters,
 }
 
 PivotTrainer::PivotTrainer(Classifier& classifier, Adversary& adversary, nn::Rng& rng)
-    : classifier_(classifier), adversary_(adversary), rng_(rng) {}
+    : classifier_(classifier),
+      adversary_(adversary),
+      rng_(rng),
+      worker_(std::make_unique<BackgroundWorker>()) {}
+
+PivotTrainer::~PivotTrainer() = default;
+
+void PivotTrainer::set_background_thread(bool enabled) {
+  if (!enabled) {
+    worker_.reset();
+  } else if (!worker_) {
+    worker_ = std::make_unique<BackgroundWorker>();
+  }
+}
 
 void PivotTrainer::report(const std::string& phase, std::size_t done, std::size_t total,
                           double loss, const IterationRecord& record) {
@@ -183,36 +214,72 @@ void PivotTrainer::check_evaluation_set(const nn::Dataset& data, const std::stri
   }
 }
 
+void PivotTrainer::evaluate_classifier(const nn::Dataset& data, std::size_t begin,
+                                       std::size_t end, ClassifierChunk& chunk) {
+  data.row_range_into(begin, end, chunk.rows);
+
+  // A chunk whose weights are all 0 adds nothing to either mean, and the
+  // weighted losses reject it, so it is skipped.
+  chunk.weight = xt::sum(chunk.rows.weights)();
+  if (chunk.weight == 0.0) {
+    return;
+  }
+
+  chunk.tape.clear();
+  chunk.tape.set_gradients_enabled(false);
+  const Variable logits = classifier_.logits(chunk.tape.constant(chunk.rows.X));
+  chunk.classifier_loss = classifier_loss(logits, chunk.rows).value()(0, 0);
+  const Matrix& scores = autodiff::sigmoid(logits).value();
+  chunk.scores.resize(scores.shape());
+  std::copy(scores.begin(), scores.end(), chunk.scores.begin());
+}
+
 Losses PivotTrainer::evaluate_checked(const nn::Dataset& data, double lambda) {
   // Each loss is a weighted mean, so chunk means combine weighted by the
-  // chunk's total weight. No gradient is needed, so the tape records none.
+  // chunk's total weight. No gradient is needed, so no tape records one. f's
+  // part of chunk c + 1 runs on the worker, if there is one, while r's part
+  // of chunk c runs here.
   const autodiff::NoGradient no_gradient(tape_);
+  const DrainOnExit drain(worker_.get());
   double classifier_sum = 0.0;
   double classifier_weight = 0.0;
   double adversary_sum = 0.0;
   double adversary_weight = 0.0;
 
-  for (std::size_t begin = 0; begin < data.size(); begin += evaluation_chunk) {
+  const std::size_t chunk_count = (data.size() + evaluation_chunk - 1) / evaluation_chunk;
+  const auto start_chunk = [&](std::size_t c) {
+    const std::size_t begin = c * evaluation_chunk;
     const std::size_t end = std::min(data.size(), begin + evaluation_chunk);
-    std::vector<std::size_t> indices(end - begin);
-    std::iota(indices.begin(), indices.end(), begin);
-    const nn::Dataset chunk = data.rows(indices);
+    ClassifierChunk& chunk = evaluation_chunks_[c % 2];
+    if (worker_) {
+      worker_->submit([this, &data, begin, end, &chunk] {
+        evaluate_classifier(data, begin, end, chunk);
+      });
+    } else {
+      evaluate_classifier(data, begin, end, chunk);
+    }
+  };
 
-    // A chunk whose weights are all 0 adds nothing to either mean, and the
-    // weighted losses reject it, so it is skipped.
-    const double chunk_weight = xt::sum(chunk.weights)();
-    if (chunk_weight == 0.0) {
-      continue;
+  start_chunk(0);
+  for (std::size_t c = 0; c < chunk_count; ++c) {
+    if (worker_) {
+      worker_->wait();
+    }
+    if (c + 1 < chunk_count) {
+      start_chunk(c + 1);
     }
 
-    tape_.clear();
-    const Variable logits = classifier_.logits(tape_.constant(chunk.X));
-    classifier_sum += classifier_loss(logits, chunk).value()(0, 0) * chunk_weight;
-    classifier_weight += chunk_weight;
+    const ClassifierChunk& chunk = evaluation_chunks_[c % 2];
+    if (chunk.weight == 0.0) {
+      continue;
+    }
+    classifier_sum += chunk.classifier_loss * chunk.weight;
+    classifier_weight += chunk.weight;
 
-    const double chunk_adversary_weight = xt::sum(adversary_weights(chunk))();
+    const double chunk_adversary_weight = xt::sum(adversary_weights(chunk.rows))();
     if (chunk_adversary_weight > 0.0) {
-      const double chunk_loss = adversary_loss(autodiff::sigmoid(logits), chunk).value()(0, 0);
+      tape_.clear();
+      const double chunk_loss = adversary_loss(tape_.constant(chunk.scores), chunk.rows).value()(0, 0);
       adversary_sum += chunk_loss * chunk_adversary_weight;
       adversary_weight += chunk_adversary_weight;
     }
@@ -328,34 +395,26 @@ std::vector<IterationRecord> PivotTrainer::train_alternating(const nn::Dataset& 
   const autodiff::ParameterList classifier_parameters = classifier_.parameters();
   std::vector<IterationRecord> history;
 
+  // Declared first, so that they outlive a group the worker may still be
+  // preparing from them when an exception unwinds the loop.
+  std::vector<std::vector<std::size_t>> epoch_batches;
+  ScoredBatches adversary_batches(adversary_train, classifier_, rng_, worker_.get());
+
   for (std::size_t iteration = std::max<std::size_t>(first_iteration, 1);
        iteration <= options.iterations; ++iteration) {
-    // r's steps on L_r with f fixed: the scores enter as constants. Either K
-    // random minibatches or one shuffled epoch over r's samples.
-    std::vector<std::vector<std::size_t>> adversary_batches;
+    // r's steps on L_r with f fixed, on either K random minibatches or one
+    // shuffled epoch over r's samples. f's scores enter as constants.
     if (options.adversary_epoch) {
-      adversary_batches = nn::shuffled_batches(adversary_train.size(), options.batch_size, rng_);
+      epoch_batches = nn::shuffled_batches(adversary_train.size(), options.batch_size, rng_);
+      adversary_batches.start_listed(epoch_batches);
+    } else {
+      adversary_batches.start_random(options.adversary_steps, options.batch_size);
     }
     const std::size_t adversary_step_count =
-        options.adversary_epoch ? adversary_batches.size() : options.adversary_steps;
+        options.adversary_epoch ? epoch_batches.size() : options.adversary_steps;
     for (std::size_t k = 0; k < adversary_step_count; ++k) {
-      if (options.adversary_epoch) {
-        adversary_train.rows_into(adversary_batches[k], batch_buffer_);
-      } else {
-        adversary_train.rows_into(
-            nn::sample_batch_indices(adversary_train.size(), options.batch_size, rng_),
-            batch_buffer_);
-      }
-
-      // f's scores enter r's step as constants, so they need no gradient.
-      tape_.clear();
-      {
-        const autodiff::NoGradient no_gradient(tape_);
-        const Matrix& scores = classifier_.scores(tape_.constant(batch_buffer_.X)).value();
-        scores_buffer_.resize(scores.shape());
-        std::copy(scores.begin(), scores.end(), scores_buffer_.begin());
-      }
-      adversary_step(batch_buffer_, scores_buffer_, adversary_optimizer,
+      const ScoredBatch& scored = adversary_batches.next();
+      adversary_step(scored.batch, scored.scores, adversary_optimizer,
                      StepLabel{"adversarial training", "iteration", iteration, "adversary step",
                                k + 1, "r"});
     }

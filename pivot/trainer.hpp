@@ -3,8 +3,10 @@
 // The training procedures of adversarial pivoting: pretraining of both
 // players, the alternating min-max algorithm and the simultaneous variant.
 
+#include <array>
 #include <cstddef>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -13,6 +15,7 @@
 #include "nn/optimizers/optimizer.hpp"
 #include "nn/random.hpp"
 #include "pivot/adversary.hpp"
+#include "pivot/background_worker.hpp"
 #include "pivot/classifier.hpp"
 
 namespace pivot {
@@ -93,6 +96,17 @@ class PivotTrainer {
  public:
   // Keeps references: classifier, adversary and rng must outlive the trainer.
   PivotTrainer(Classifier& classifier, Adversary& adversary, nn::Rng& rng);
+  ~PivotTrainer();
+
+  PivotTrainer(const PivotTrainer&) = delete;
+  PivotTrainer& operator=(const PivotTrainer&) = delete;
+
+  // With `enabled`, the default, a second thread runs f's forward passes for
+  // r's minibatches in train_alternating while r trains on the calling
+  // thread, so f's and r's modules run at the same time, each on one thread.
+  // The results are the same bit for bit either way. Disable it to keep a run
+  // on one core, for instance when the runs of a sweep share the cores.
+  void set_background_thread(bool enabled);
 
   // Receives a report after each epoch or iteration. The library never prints.
   void set_progress_callback(ProgressCallback callback) { progress_ = std::move(callback); }
@@ -159,6 +173,17 @@ class PivotTrainer {
   // Throws std::invalid_argument unless `data` is non-empty and its weights
   // have a positive sum; `where` starts the message.
   static void check_evaluation_set(const nn::Dataset& data, const std::string& where);
+  // f's part of evaluating consecutive rows of a dataset.
+  struct ClassifierChunk {
+    nn::Dataset rows;
+    double weight = 0.0;           // sum of the rows' weights; 0 skips the chunk
+    double classifier_loss = 0.0;  // L_f of the rows
+    Matrix scores;                 // f's scores, [rows, 1]
+    autodiff::Tape tape;
+  };
+  // Computes f's part of rows begin .. end - 1 of `data` into `chunk`.
+  void evaluate_classifier(const nn::Dataset& data, std::size_t begin, std::size_t end,
+                           ClassifierChunk& chunk);
   nn::Dataset adversary_samples(const nn::Dataset& train) const;
   // One step of r on L_r of `batch`, with f's scores given; returns L_r.
   double adversary_step(const nn::Dataset& batch, const Matrix& batch_scores,
@@ -175,6 +200,8 @@ class PivotTrainer {
   Matrix weights_buffer_;  // adversary weights of the current batch, alive while the tape is
   nn::Dataset batch_buffer_;  // the current minibatch, gathered into the same arrays each step
   Matrix scores_buffer_;      // f's scores of the current minibatch
+  std::unique_ptr<BackgroundWorker> worker_;  // null when set_background_thread(false)
+  std::array<ClassifierChunk, 2> evaluation_chunks_;  // one evaluated here, one on the worker
 };
 
 // Checks that a loss and every gradient of `parameters` are finite, else

@@ -73,7 +73,11 @@ PlayerPair::PlayerPair(Problem problem, std::size_t batch_size, std::uint64_t se
           std::make_unique<nn::Sgd>(adversary_->parameters(), nn::SgdOptions{learning_rate})),
       batch_(draw_samples(problem, batch_size, rng_)),
       batch_scores_(classifier_->predict(batch_.X)),
-      trainer_(std::make_unique<pivot::PivotTrainer>(*classifier_, *adversary_, rng_)) {}
+      trainer_(std::make_unique<pivot::PivotTrainer>(*classifier_, *adversary_, rng_)) {
+  // Google Benchmark's CPU time counts the calling thread only, and PyTorch
+  // runs on one thread, so the step and validation timings stay on one.
+  trainer_->set_background_thread(false);
+}
 
 Variable PlayerPair::adversary_loss(Variable scores) {
   return adversary_->loss(scores, pivot::AdversaryBatch{batch_.z, batch_.y, batch_.weights});

@@ -203,6 +203,7 @@ int run(const toy::Config& config, experiments::ResultFolder& folder,
   std::vector<pivot::IterationRecord> history = position.history;
   experiments::ProgressPrinter printer(5);
   pivot::PivotTrainer trainer(classifier, adversary, rng);
+  trainer.set_background_thread(config.threads == 2);
   trainer.set_progress_callback([&](const pivot::Progress& progress) {
     printer(progress);
     if (progress.record.iteration > 0) history.push_back(progress.record);

@@ -32,6 +32,7 @@ struct Config {
   bool overwrite = false;
   std::size_t checkpoint_every = 0;  // 0: no checkpoints
   std::string resume;                // checkpoint folder of an interrupted run
+  std::size_t threads = 2;           // 2: f's forward passes run on a second thread
 };
 
 // The configuration as JSON (all fields but overwrite and resume).

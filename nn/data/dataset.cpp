@@ -76,7 +76,6 @@ void check_non_negative_weights(const std::string& where, const Matrix& weights)
   }
 }
 
-// Copies the rows `indices` of a row-major matrix into a new [indices, cols] matrix.
 // Writes the rows `indices` of `source` into `result`, which is resized only
 // when its shape differs.
 void gather_rows_into(const Matrix& source, std::span<const std::size_t> indices,
@@ -96,6 +95,17 @@ void gather_rows_into(const Matrix& source, std::span<const std::size_t> indices
       destination[column] = row[column];
     }
   }
+}
+
+// Writes rows begin .. end - 1 of `source` into `result`, which is resized
+// only when its shape differs.
+void copy_row_range_into(const Matrix& source, std::size_t begin, std::size_t end,
+                         Matrix& result) {
+  const std::size_t columns = source.shape(1);
+  if (result.shape(0) != end - begin || result.shape(1) != columns) {
+    result.resize({end - begin, columns});
+  }
+  std::copy(source.data() + begin * columns, source.data() + end * columns, result.data());
 }
 
 }  // namespace
@@ -125,6 +135,24 @@ void Dataset::rows_into(std::span<const std::size_t> indices, Dataset& out) cons
   gather_rows_into(y, indices, out.y);
   gather_rows_into(z, indices, out.z);
   gather_rows_into(weights, indices, out.weights);
+}
+
+void Dataset::row_range_into(std::size_t begin, std::size_t end, Dataset& out) const {
+  if (&out == this) {
+    throw std::invalid_argument("Dataset::row_range_into: the destination is the dataset itself; "
+                                "copy into another dataset");
+  }
+  if (begin > end || end > size()) {
+    throw std::invalid_argument("Dataset::row_range_into: rows " + std::to_string(begin) +
+                                " to " + std::to_string(end) + " (end excluded) are not a range " +
+                                "of a dataset of " + std::to_string(size()) +
+                                " rows; pass begin <= end <= " + std::to_string(size()));
+  }
+
+  copy_row_range_into(X, begin, end, out.X);
+  copy_row_range_into(y, begin, end, out.y);
+  copy_row_range_into(z, begin, end, out.z);
+  copy_row_range_into(weights, begin, end, out.weights);
 }
 
 void check_dataset(const Dataset& dataset, const std::string& where) {

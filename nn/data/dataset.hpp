@@ -41,6 +41,11 @@ struct Dataset {
   // its minibatches without allocating. Throws std::invalid_argument when
   // `out` is this dataset.
   void rows_into(std::span<const std::size_t> indices, Dataset& out) const;
+
+  // Copies the consecutive rows begin .. end - 1 into `out` the same way.
+  // Throws std::invalid_argument unless begin <= end <= size(), and when
+  // `out` is this dataset.
+  void row_range_into(std::size_t begin, std::size_t end, Dataset& out) const;
 };
 
 // Builds a dataset after checking that

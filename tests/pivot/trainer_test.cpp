@@ -601,3 +601,65 @@ BOOST_AUTO_TEST_CASE(same_seed_same_result) {
   }
   BOOST_TEST(first[0] != other[0]);
 }
+
+// The background thread moves f's forward passes, not their arithmetic, so
+// a run gives the same parameters and history bit for bit with and without
+// it: for K random minibatches, for epochs with a short last minibatch, and
+// with an adversary mask. The validation set spans two evaluation chunks.
+BOOST_AUTO_TEST_CASE(background_thread_same_bits) {
+  struct Case {
+    bool adversary_epoch;
+    bool masked;
+  };
+  for (const Case& c : {Case{false, false}, Case{true, false}, Case{false, true}}) {
+    auto train_once = [&c](bool background) {
+      nn::Rng rng(21);
+      const nn::Dataset train = make_data(3000, rng);
+      const nn::Dataset validation = make_data(9000, rng);
+      TrainingSetup<nn::Sgd> setup(rng, {0.05});
+      setup.trainer.set_background_thread(background);
+      if (c.masked) {
+        setup.trainer.set_adversary_mask([](double y) { return y == 0.0 ? 1.0 : 0.0; });
+      }
+      pivot::AdversarialOptions options{5.0, 3, 40, 64};
+      options.adversary_epoch = c.adversary_epoch;  // 3000 rows: 46 minibatches of 64, then 56
+
+      const auto history = setup.trainer.train_alternating(
+          train, validation, options, setup.classifier_optimizer, setup.adversary_optimizer);
+      auto values = copy_values(setup.classifier.parameters());
+      const auto adversary_values = copy_values(setup.adversary.parameters());
+      values.insert(values.end(), adversary_values.begin(), adversary_values.end());
+      return std::make_pair(history, values);
+    };
+
+    const auto [history_alone, values_alone] = train_once(false);
+    const auto [history_background, values_background] = train_once(true);
+    BOOST_TEST_REQUIRE(history_alone.size() == history_background.size());
+    for (std::size_t i = 0; i < history_alone.size(); ++i) {
+      BOOST_TEST(history_alone[i].validation.L_f == history_background[i].validation.L_f);
+      BOOST_TEST(history_alone[i].validation.L_r == history_background[i].validation.L_r);
+    }
+    BOOST_TEST_REQUIRE(values_alone.size() == values_background.size());
+    for (std::size_t k = 0; k < values_alone.size(); ++k) {
+      BOOST_TEST((values_alone[k] == values_background[k]));
+    }
+  }
+}
+
+// Switching the thread off and on again between calls keeps the trainer
+// working, and evaluate() gives the same bits either way.
+BOOST_AUTO_TEST_CASE(background_thread_toggled) {
+  nn::Rng rng(22);
+  const nn::Dataset data = make_data(20000, rng);
+  TrainingSetup<nn::Sgd> setup(rng);
+
+  const pivot::Losses with_thread = setup.trainer.evaluate(data, 2.0);
+  setup.trainer.set_background_thread(false);
+  const pivot::Losses alone = setup.trainer.evaluate(data, 2.0);
+  setup.trainer.set_background_thread(true);
+  const pivot::Losses again = setup.trainer.evaluate(data, 2.0);
+
+  BOOST_TEST(with_thread.L_f == alone.L_f);
+  BOOST_TEST(with_thread.L_r == alone.L_r);
+  BOOST_TEST(again.value == alone.value);
+}

@@ -1,0 +1,134 @@
+#include "pivot/scored_batches.hpp"
+
+#include <algorithm>
+#include <stdexcept>
+
+#include "nn/data/batches.hpp"
+
+namespace pivot {
+namespace {
+
+// Rows scored by one forward pass of f. Small enough that the first group of
+// a phase, which r's first step waits for, costs little. Large enough that a
+// group costs far more than the handover between the two threads.
+constexpr std::size_t group_rows = 2048;
+
+}  // namespace
+
+ScoredBatches::ScoredBatches(const nn::Dataset& train, Classifier& classifier, nn::Rng& rng,
+                             BackgroundWorker* worker)
+    : train_(train), classifier_(classifier), rng_(rng), worker_(worker) {
+  for (Group& group : groups_) {
+    group.tape.set_gradients_enabled(false);  // scores only, no backward pass
+  }
+}
+
+ScoredBatches::~ScoredBatches() {
+  if (preparing_) {
+    worker_->drain();
+  }
+}
+
+void ScoredBatches::start_random(std::size_t count, std::size_t batch_size) {
+  batch_size_ = batch_size;
+  listed_ = {};
+  start(count);
+}
+
+void ScoredBatches::start_listed(std::span<const std::vector<std::size_t>> batches) {
+  batch_size_ = batches.empty() ? 1 : batches.front().size();
+  listed_ = batches;
+  start(batches.size());
+}
+
+void ScoredBatches::start(std::size_t count) {
+  if (preparing_) {
+    throw std::logic_error("ScoredBatches: a phase was started before the previous one handed "
+                           "out its last minibatch");
+  }
+  batches_per_group_ = std::max<std::size_t>(1, group_rows / std::max<std::size_t>(1, batch_size_));
+  phase_count_ = count;
+  handed_out_ = 0;
+  requested_ = 0;
+  position_ = 0;
+  current_count_ = 0;
+  next_count_ = 0;
+  prepare_next_group();
+}
+
+const ScoredBatch& ScoredBatches::next() {
+  if (handed_out_ == phase_count_) {
+    throw std::logic_error("ScoredBatches::next: all " + std::to_string(phase_count_) +
+                           " minibatches of the phase were handed out; start a new phase");
+  }
+  if (position_ == current_count_) {
+    take_next_group();
+    prepare_next_group();
+  }
+
+  // r's steps need the rows as a dataset of their own, a copy of a few
+  // hundred numbers.
+  const Group& group = groups_[current_];
+  const std::size_t begin = group.offsets[position_];
+  const std::size_t end = group.offsets[position_ + 1];
+  group.rows.row_range_into(begin, end, result_.batch);
+  result_.scores.resize({end - begin, std::size_t{1}});
+  std::copy(group.scores.data() + begin, group.scores.data() + end, result_.scores.data());
+
+  ++position_;
+  ++handed_out_;
+  return result_;
+}
+
+void ScoredBatches::prepare_next_group() {
+  const std::size_t count = std::min(batches_per_group_, phase_count_ - requested_);
+  if (count == 0) {
+    return;
+  }
+  Group& group = groups_[1 - current_];
+  const std::size_t first = requested_;
+  requested_ += count;
+  next_count_ = count;
+
+  if (worker_ == nullptr) {
+    prepare(group, first, count);
+    return;
+  }
+  worker_->submit([this, &group, first, count] { prepare(group, first, count); });
+  preparing_ = true;
+}
+
+void ScoredBatches::take_next_group() {
+  if (preparing_) {
+    preparing_ = false;
+    worker_->wait();
+  }
+  current_ = 1 - current_;
+  current_count_ = next_count_;
+  position_ = 0;
+}
+
+void ScoredBatches::prepare(Group& group, std::size_t first, std::size_t count) {
+  // The row indices of the group's minibatches, drawn in the phase's order.
+  group.indices.clear();
+  group.offsets.assign(1, 0);
+  for (std::size_t b = first; b < first + count; ++b) {
+    if (listed_.empty()) {
+      const std::vector<std::size_t> rows =
+          nn::sample_batch_indices(train_.size(), batch_size_, rng_);
+      group.indices.insert(group.indices.end(), rows.begin(), rows.end());
+    } else {
+      group.indices.insert(group.indices.end(), listed_[b].begin(), listed_[b].end());
+    }
+    group.offsets.push_back(group.indices.size());
+  }
+  train_.rows_into(group.indices, group.rows);
+
+  // f's scores enter r's steps as constants, so they need no gradient.
+  group.tape.clear();
+  const Matrix& scores = classifier_.scores(group.tape.constant(group.rows.X)).value();
+  group.scores.resize(scores.shape());
+  std::copy(scores.begin(), scores.end(), group.scores.begin());
+}
+
+}  // namespace pivot

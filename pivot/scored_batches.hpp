@@ -1,0 +1,104 @@
+#pragma once
+
+// The minibatches of r's steps together with f's scores on them. f stays
+// fixed while r trains, so the scores of many minibatches come from one
+// forward pass, which a background thread runs one group of minibatches
+// ahead of r's steps.
+
+#include <array>
+#include <cstddef>
+#include <span>
+#include <vector>
+
+#include "autodiff/tape.hpp"
+#include "nn/data/dataset.hpp"
+#include "nn/random.hpp"
+#include "pivot/background_worker.hpp"
+#include "pivot/classifier.hpp"
+
+namespace pivot {
+
+// One minibatch of r's training set and f's scores on its rows, [rows, 1].
+struct ScoredBatch {
+  nn::Dataset batch;
+  Matrix scores;
+};
+
+// Hands out the minibatches of one phase of r's steps in order:
+//   ScoredBatches batches(train, classifier, rng, &worker);
+//   batches.start_random(K, M);
+//   for (std::size_t k = 0; k < K; ++k) { const ScoredBatch& b = batches.next(); ... }
+// The result does not depend on whether a worker is given: the same rows are
+// drawn from rng in the same order and scored by the same operations. While
+// a phase runs, the worker reads the classifier's parameters and draws from
+// rng, so the caller must change neither until next() has returned the
+// phase's last minibatch.
+class ScoredBatches {
+ public:
+  // Keeps references to all arguments. With worker == nullptr, every group
+  // is prepared on the calling thread when next() needs it.
+  ScoredBatches(const nn::Dataset& train, Classifier& classifier, nn::Rng& rng,
+                BackgroundWorker* worker);
+
+  // Waits for a group still being prepared, so that the worker never touches
+  // this object after it is gone. An exception of that job is dropped.
+  ~ScoredBatches();
+
+  ScoredBatches(const ScoredBatches&) = delete;
+  ScoredBatches& operator=(const ScoredBatches&) = delete;
+
+  // Starts a phase of `count` minibatches of `batch_size` distinct rows, each
+  // drawn by nn::sample_batch_indices when it is prepared.
+  void start_random(std::size_t count, std::size_t batch_size);
+
+  // Starts a phase over given minibatches of row indices, for instance one
+  // shuffled epoch. `batches` must stay alive until the phase ends.
+  void start_listed(std::span<const std::vector<std::size_t>> batches);
+
+  // Returns the next minibatch of the phase, valid until the next call.
+  // Rethrows what preparing it threw. Throws std::logic_error after the
+  // phase's last minibatch.
+  const ScoredBatch& next();
+
+ private:
+  // Consecutive minibatches gathered into one dataset and scored at once.
+  struct Group {
+    nn::Dataset rows;                  // the minibatches' rows, one after another
+    std::vector<std::size_t> offsets;  // minibatch b spans rows offsets[b] .. offsets[b + 1] - 1
+    Matrix scores;                     // f's scores of rows, [rows, 1]
+    autodiff::Tape tape;               // records f's forward pass
+    std::vector<std::size_t> indices;  // row indices into the training set, scratch
+  };
+
+  void start(std::size_t count);
+  // Prepares the minibatches first .. first + count - 1 of the phase.
+  void prepare(Group& group, std::size_t first, std::size_t count);
+  // Prepares the next group into groups_[1 - current_], on the worker if
+  // there is one.
+  void prepare_next_group();
+  // Makes the group prepared last the current one, waiting for it.
+  void take_next_group();
+
+  const nn::Dataset& train_;
+  Classifier& classifier_;
+  nn::Rng& rng_;
+  BackgroundWorker* worker_;
+  std::size_t batches_per_group_ = 1;
+
+  // The phase: random minibatches of batch_size_ rows, or listed_ ones.
+  std::size_t batch_size_ = 0;
+  std::span<const std::vector<std::size_t>> listed_;
+  std::size_t phase_count_ = 0;     // minibatches in the phase
+  std::size_t handed_out_ = 0;      // minibatches returned by next()
+  std::size_t requested_ = 0;       // minibatches prepared or being prepared
+  bool preparing_ = false;          // a group is being prepared on the worker
+
+  std::array<Group, 2> groups_;
+  std::size_t current_ = 0;         // index of the group next() reads
+  std::size_t position_ = 0;        // next minibatch within the current group
+  std::size_t current_count_ = 0;   // minibatches in the current group
+  std::size_t next_count_ = 0;      // minibatches in the group being prepared
+  ScoredBatch result_;
+};
+
+}  // namespace pivot

@@ -1,0 +1,185 @@
+#define BOOST_TEST_MODULE pivot_scored_batches
+#include <boost/test/unit_test.hpp>
+
+#include <cstddef>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "nn/data/batches.hpp"
+#include "nn/layers/sequential.hpp"
+#include "pivot/scored_batches.hpp"
+
+namespace {
+
+using autodiff::Matrix;
+
+nn::Dataset make_data(std::size_t count, std::size_t features, nn::Rng& rng) {
+  Matrix X({count, features});
+  Matrix y({count, std::size_t{1}});
+  Matrix z({count, std::size_t{1}});
+  Matrix weights({count, std::size_t{1}});
+  for (std::size_t i = 0; i < count; ++i) {
+    for (std::size_t j = 0; j < features; ++j) {
+      X(i, j) = rng.normal();
+    }
+    y(i, 0) = static_cast<double>(i % 2);
+    z(i, 0) = rng.normal();
+    weights(i, 0) = 0.5 + static_cast<double>(i % 3);
+  }
+  return nn::make_dataset(X, y, z, weights);
+}
+
+pivot::Classifier make_classifier(nn::Rng& rng) {
+  return pivot::Classifier(nn::make_mlp(2, {{8, nn::ActivationKind::tanh}}, 1,
+                                        nn::ActivationKind::identity, rng, "classifier"));
+}
+
+// The minibatches of one phase, each with its scores.
+std::vector<pivot::ScoredBatch> collect(pivot::ScoredBatches& batches, std::size_t count) {
+  std::vector<pivot::ScoredBatch> collected;
+  for (std::size_t b = 0; b < count; ++b) {
+    collected.push_back(batches.next());
+  }
+  return collected;
+}
+
+// Checks every minibatch against the rows `expected_rows[b]` gathered from
+// `train` and against the classifier's scores of those rows.
+void check_batches(const std::vector<pivot::ScoredBatch>& collected,
+                   const std::vector<std::vector<std::size_t>>& expected_rows,
+                   const nn::Dataset& train, pivot::Classifier& classifier) {
+  BOOST_TEST_REQUIRE(collected.size() == expected_rows.size());
+  for (std::size_t b = 0; b < collected.size(); ++b) {
+    const nn::Dataset expected = train.rows(expected_rows[b]);
+    BOOST_TEST((collected[b].batch.X == expected.X));
+    BOOST_TEST((collected[b].batch.y == expected.y));
+    BOOST_TEST((collected[b].batch.z == expected.z));
+    BOOST_TEST((collected[b].batch.weights == expected.weights));
+    BOOST_TEST(xt::allclose(collected[b].scores, classifier.predict(expected.X), 1e-12, 1e-14));
+  }
+}
+
+}  // namespace
+
+// 40 minibatches of 128 rows span three groups of 2048 rows or fewer.
+BOOST_AUTO_TEST_CASE(random_batches_follow_rng) {
+  for (const bool use_worker : {false, true}) {
+    nn::Rng rng(1);
+    const nn::Dataset train = make_data(1000, 2, rng);
+    pivot::Classifier classifier = make_classifier(rng);
+    pivot::BackgroundWorker worker;
+    nn::Rng reference_rng = rng;
+
+    pivot::ScoredBatches batches(train, classifier, rng, use_worker ? &worker : nullptr);
+    batches.start_random(40, 128);
+    const auto collected = collect(batches, 40);
+
+    std::vector<std::vector<std::size_t>> expected_rows;
+    for (std::size_t b = 0; b < 40; ++b) {
+      expected_rows.push_back(nn::sample_batch_indices(train.size(), 128, reference_rng));
+    }
+    check_batches(collected, expected_rows, train, classifier);
+    // The phase drew exactly its minibatches from rng, no more.
+    BOOST_TEST(rng.uniform(0.0, 1.0) == reference_rng.uniform(0.0, 1.0));
+  }
+}
+
+BOOST_AUTO_TEST_CASE(listed_batches_with_short_last) {
+  nn::Rng rng(2);
+  const nn::Dataset train = make_data(1000, 2, rng);
+  pivot::Classifier classifier = make_classifier(rng);
+  pivot::BackgroundWorker worker;
+  const auto epoch = nn::shuffled_batches(train.size(), 96, rng);  // the last has 40 rows
+
+  pivot::ScoredBatches batches(train, classifier, rng, &worker);
+  batches.start_listed(epoch);
+  const auto collected = collect(batches, epoch.size());
+
+  check_batches(collected, epoch, train, classifier);
+}
+
+BOOST_AUTO_TEST_CASE(worker_gives_same_bits) {
+  auto run = [](bool use_worker) {
+    nn::Rng rng(3);
+    const nn::Dataset train = make_data(5000, 2, rng);
+    pivot::Classifier classifier = make_classifier(rng);
+    pivot::BackgroundWorker worker;
+    pivot::ScoredBatches batches(train, classifier, rng, use_worker ? &worker : nullptr);
+    std::vector<pivot::ScoredBatch> collected;
+    for (std::size_t phase = 0; phase < 3; ++phase) {
+      batches.start_random(50, 100);
+      const auto phase_batches = collect(batches, 50);
+      collected.insert(collected.end(), phase_batches.begin(), phase_batches.end());
+    }
+    return collected;
+  };
+
+  const auto alone = run(false);
+  const auto with_worker = run(true);
+  BOOST_TEST_REQUIRE(alone.size() == with_worker.size());
+  for (std::size_t b = 0; b < alone.size(); ++b) {
+    BOOST_TEST((alone[b].batch.X == with_worker[b].batch.X));
+    BOOST_TEST((alone[b].scores == with_worker[b].scores));  // bit for bit
+  }
+}
+
+BOOST_AUTO_TEST_CASE(next_after_phase_rejected) {
+  nn::Rng rng(4);
+  const nn::Dataset train = make_data(100, 2, rng);
+  pivot::Classifier classifier = make_classifier(rng);
+  pivot::BackgroundWorker worker;
+  pivot::ScoredBatches batches(train, classifier, rng, &worker);
+  batches.start_random(2, 10);
+  batches.next();
+  batches.next();
+
+  std::string message;
+  try {
+    batches.next();
+  } catch (const std::logic_error& error) {
+    message = error.what();
+  }
+  BOOST_TEST(message.find("all 2 minibatches") != std::string::npos);
+  BOOST_TEST(message.find("start a new phase") != std::string::npos);
+}
+
+// A classifier that rejects the rows' width fails on the worker; the error
+// must reach the caller of next(), not end the program.
+BOOST_AUTO_TEST_CASE(worker_error_reaches_next) {
+  for (const bool use_worker : {false, true}) {
+    nn::Rng rng(5);
+    const nn::Dataset train = make_data(300, 3, rng);  // the classifier takes 2 features
+    pivot::Classifier classifier = make_classifier(rng);
+    pivot::BackgroundWorker worker;
+    pivot::ScoredBatches batches(train, classifier, rng, use_worker ? &worker : nullptr);
+
+    std::string message;
+    try {
+      batches.start_random(5, 32);
+      batches.next();
+    } catch (const std::invalid_argument& error) {
+      message = error.what();
+    }
+    BOOST_TEST(!message.empty());
+    BOOST_TEST(message.find("[160, 3]") != std::string::npos);  // the group of 5 minibatches
+  }
+}
+
+// Leaving a phase early, as an exception in r's step does, must wait for the
+// group that the worker is still preparing.
+BOOST_AUTO_TEST_CASE(phase_abandoned_midway) {
+  nn::Rng rng(6);
+  const nn::Dataset train = make_data(20000, 2, rng);
+  pivot::Classifier classifier = make_classifier(rng);
+  pivot::BackgroundWorker worker;
+  {
+    pivot::ScoredBatches batches(train, classifier, rng, &worker);
+    batches.start_random(100, 1024);
+    batches.next();
+  }
+  bool ran = false;
+  worker.submit([&ran] { ran = true; });
+  worker.wait();
+  BOOST_TEST(ran);
+}
