@@ -18,7 +18,7 @@
 #include "autodiff/ops/structure.hpp"
 #include "nn/data/batches.hpp"
 #include "nn/losses.hpp"
-#include "pivot/scored_batches.hpp"
+#include "pivot/prepared_batches.hpp"
 
 namespace pivot {
 namespace {
@@ -84,17 +84,6 @@ class DrainOnExit {
  private:
   BackgroundWorker* worker_;
 };
-
-// Writes scores(rows[i], 0) into out [rows.size(), 1], resizing out only
-// when its size differs.
-void gather_scores(const Matrix& scores, std::span<const std::size_t> rows, Matrix& out) {
-  if (out.shape(0) != rows.size() || out.shape(1) != 1) {
-    out.resize({rows.size(), std::size_t{1}});
-  }
-  for (std::size_t i = 0; i < rows.size(); ++i) {
-    out.data()[i] = scores.data()[rows[i]];
-  }
-}
 
 }  // namespace
 
@@ -301,14 +290,20 @@ void PivotTrainer::pretrain_classifier(const nn::Dataset& train, const PretrainO
   check_first_unit("classifier pretraining", "epoch", first_epoch, options.epochs, "epochs");
   const autodiff::ParameterList parameters = classifier_.parameters();
 
+  // The worker gathers the rows of a group of minibatches ahead of the steps.
+  // epoch_batches is declared first, so that it outlives a group the worker
+  // may still be gathering when an exception unwinds the loop.
+  std::vector<std::vector<std::size_t>> epoch_batches;
+  PreparedBatches batches(train, nullptr, rng_, worker_.get());
+
   for (std::size_t epoch = std::max<std::size_t>(first_epoch, 1); epoch <= options.epochs;
        ++epoch) {
     double loss_sum = 0.0;
-    const auto batches = nn::shuffled_batches(train.size(), options.batch_size, rng_);
+    epoch_batches = nn::shuffled_batches(train.size(), options.batch_size, rng_);
+    batches.start_listed(epoch_batches);
 
-    for (std::size_t step = 0; step < batches.size(); ++step) {
-      train.rows_into(batches[step], batch_buffer_);
-      const nn::Dataset& batch = batch_buffer_;
+    for (std::size_t step = 0; step < epoch_batches.size(); ++step) {
+      const nn::Dataset& batch = batches.next().batch;
 
       tape_.clear();
       const Variable loss = classifier_loss(classifier_.logits(tape_.constant(batch.X)), batch);
@@ -321,7 +316,7 @@ void PivotTrainer::pretrain_classifier(const nn::Dataset& train, const PretrainO
       loss_sum += value;
     }
     report("pretrain classifier", epoch, options.epochs,
-           loss_sum / static_cast<double>(batches.size()));
+           loss_sum / static_cast<double>(epoch_batches.size()));
   }
   tape_.clear();
 }
@@ -349,23 +344,29 @@ void PivotTrainer::pretrain_adversary(const nn::Dataset& all_train,
   const nn::Dataset train = adversary_samples(all_train);
   validate(options, train, "adversary pretraining");
 
-  // f is fixed for the whole phase, so its scores are computed once.
-  const Matrix scores = classifier_.predict(train.X);  // [n, 1]
+  // f is fixed for the whole phase, so its scores are computed once. They
+  // take the place of the features in a copy of the training set, so that
+  // the worker gathers each minibatch's scores with its rows: r's steps read
+  // the scores from the minibatch's X.
+  const nn::Dataset scored_train{classifier_.predict(train.X), train.y, train.z, train.weights};
+
+  std::vector<std::vector<std::size_t>> epoch_batches;  // outlives the worker's group
+  PreparedBatches batches(scored_train, nullptr, rng_, worker_.get());
 
   for (std::size_t epoch = std::max<std::size_t>(first_epoch, 1); epoch <= options.epochs;
        ++epoch) {
     double loss_sum = 0.0;
-    const auto batches = nn::shuffled_batches(train.size(), options.batch_size, rng_);
+    epoch_batches = nn::shuffled_batches(train.size(), options.batch_size, rng_);
+    batches.start_listed(epoch_batches);
 
-    for (std::size_t step = 0; step < batches.size(); ++step) {
-      train.rows_into(batches[step], batch_buffer_);
-      gather_scores(scores, batches[step], scores_buffer_);
+    for (std::size_t step = 0; step < epoch_batches.size(); ++step) {
+      const nn::Dataset& batch = batches.next().batch;
       loss_sum += adversary_step(
-          batch_buffer_, scores_buffer_, adversary_optimizer,
+          batch, batch.X, adversary_optimizer,
           StepLabel{"adversary pretraining", "epoch", epoch, "step", step + 1, "r"});
     }
     report("pretrain adversary", epoch, options.epochs,
-           loss_sum / static_cast<double>(batches.size()));
+           loss_sum / static_cast<double>(epoch_batches.size()));
   }
   tape_.clear();
 }
@@ -398,7 +399,7 @@ std::vector<IterationRecord> PivotTrainer::train_alternating(const nn::Dataset& 
   // Declared first, so that they outlive a group the worker may still be
   // preparing from them when an exception unwinds the loop.
   std::vector<std::vector<std::size_t>> epoch_batches;
-  ScoredBatches adversary_batches(adversary_train, classifier_, rng_, worker_.get());
+  PreparedBatches adversary_batches(adversary_train, &classifier_, rng_, worker_.get());
 
   for (std::size_t iteration = std::max<std::size_t>(first_iteration, 1);
        iteration <= options.iterations; ++iteration) {
@@ -413,8 +414,8 @@ std::vector<IterationRecord> PivotTrainer::train_alternating(const nn::Dataset& 
     const std::size_t adversary_step_count =
         options.adversary_epoch ? epoch_batches.size() : options.adversary_steps;
     for (std::size_t k = 0; k < adversary_step_count; ++k) {
-      const ScoredBatch& scored = adversary_batches.next();
-      adversary_step(scored.batch, scored.scores, adversary_optimizer,
+      const PreparedBatch& prepared = adversary_batches.next();
+      adversary_step(prepared.batch, prepared.scores, adversary_optimizer,
                      StepLabel{"adversarial training", "iteration", iteration, "adversary step",
                                k + 1, "r"});
     }

@@ -198,8 +198,6 @@ class PivotTrainer {
   ProgressCallback progress_;
   std::function<double(double)> mask_;
   Matrix weights_buffer_;  // adversary weights of the current batch, alive while the tape is
-  nn::Dataset batch_buffer_;  // the current minibatch, gathered into the same arrays each step
-  Matrix scores_buffer_;      // f's scores of the current minibatch
   std::unique_ptr<BackgroundWorker> worker_;  // null when set_background_thread(false)
   std::array<ClassifierChunk, 2> evaluation_chunks_;  // one evaluated here, one on the worker
 };

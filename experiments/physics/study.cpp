@@ -39,6 +39,7 @@ StudyResult run_study(const StudySettings& settings, const nn::Dataset& all_trai
   pivot::CategoricalAdversary adversary(adversary_options, rng);
 
   pivot::PivotTrainer trainer(classifier, adversary, rng);
+  trainer.set_background_thread(false);  // the program trains --jobs runs at once, one per thread
   trainer.set_adversary_mask([](double y) { return y == 0.0 ? 1.0 : 0.0; });
   if (progress) {
     trainer.set_progress_callback(progress);

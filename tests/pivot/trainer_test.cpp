@@ -602,10 +602,11 @@ BOOST_AUTO_TEST_CASE(same_seed_same_result) {
   BOOST_TEST(first[0] != other[0]);
 }
 
-// The background thread moves f's forward passes, not their arithmetic, so
-// a run gives the same parameters and history bit for bit with and without
-// it: for K random minibatches, for epochs with a short last minibatch, and
-// with an adversary mask. The validation set spans two evaluation chunks.
+// The background thread moves gathers and f's forward passes, not their
+// arithmetic, so pretraining and adversarial training give the same
+// parameters and history bit for bit with and without it: for K random
+// minibatches, for epochs with a short last minibatch, and with an
+// adversary mask. The validation set spans two evaluation chunks.
 BOOST_AUTO_TEST_CASE(background_thread_same_bits) {
   struct Case {
     bool adversary_epoch;
@@ -621,6 +622,8 @@ BOOST_AUTO_TEST_CASE(background_thread_same_bits) {
       if (c.masked) {
         setup.trainer.set_adversary_mask([](double y) { return y == 0.0 ? 1.0 : 0.0; });
       }
+      setup.trainer.pretrain_classifier(train, {2, 100}, setup.classifier_optimizer);
+      setup.trainer.pretrain_adversary(train, {2, 100}, setup.adversary_optimizer);
       pivot::AdversarialOptions options{5.0, 3, 40, 64};
       options.adversary_epoch = c.adversary_epoch;  // 3000 rows: 46 minibatches of 64, then 56
 

@@ -1,4 +1,4 @@
-#include "pivot/scored_batches.hpp"
+#include "pivot/prepared_batches.hpp"
 
 #include <algorithm>
 #include <stdexcept>
@@ -8,42 +8,43 @@
 namespace pivot {
 namespace {
 
-// Rows scored by one forward pass of f. Small enough that the first group of
-// a phase, which r's first step waits for, costs little. Large enough that a
-// group costs far more than the handover between the two threads.
+// Rows per group, gathered together and, for r's steps, scored by one
+// forward pass of f. Small enough that the first group of a phase, which the
+// first step waits for, costs little. Large enough that a group costs far
+// more than the handover between the two threads.
 constexpr std::size_t group_rows = 2048;
 
 }  // namespace
 
-ScoredBatches::ScoredBatches(const nn::Dataset& train, Classifier& classifier, nn::Rng& rng,
-                             BackgroundWorker* worker)
+PreparedBatches::PreparedBatches(const nn::Dataset& train, Classifier* classifier, nn::Rng& rng,
+                                 BackgroundWorker* worker)
     : train_(train), classifier_(classifier), rng_(rng), worker_(worker) {
   for (Group& group : groups_) {
     group.tape.set_gradients_enabled(false);  // scores only, no backward pass
   }
 }
 
-ScoredBatches::~ScoredBatches() {
+PreparedBatches::~PreparedBatches() {
   if (preparing_) {
     worker_->drain();
   }
 }
 
-void ScoredBatches::start_random(std::size_t count, std::size_t batch_size) {
+void PreparedBatches::start_random(std::size_t count, std::size_t batch_size) {
   batch_size_ = batch_size;
   listed_ = {};
   start(count);
 }
 
-void ScoredBatches::start_listed(std::span<const std::vector<std::size_t>> batches) {
+void PreparedBatches::start_listed(std::span<const std::vector<std::size_t>> batches) {
   batch_size_ = batches.empty() ? 1 : batches.front().size();
   listed_ = batches;
   start(batches.size());
 }
 
-void ScoredBatches::start(std::size_t count) {
+void PreparedBatches::start(std::size_t count) {
   if (preparing_) {
-    throw std::logic_error("ScoredBatches: a phase was started before the previous one handed "
+    throw std::logic_error("PreparedBatches: a phase was started before the previous one handed "
                            "out its last minibatch");
   }
   batches_per_group_ = std::max<std::size_t>(1, group_rows / std::max<std::size_t>(1, batch_size_));
@@ -56,9 +57,9 @@ void ScoredBatches::start(std::size_t count) {
   prepare_next_group();
 }
 
-const ScoredBatch& ScoredBatches::next() {
+const PreparedBatch& PreparedBatches::next() {
   if (handed_out_ == phase_count_) {
-    throw std::logic_error("ScoredBatches::next: all " + std::to_string(phase_count_) +
+    throw std::logic_error("PreparedBatches::next: all " + std::to_string(phase_count_) +
                            " minibatches of the phase were handed out; start a new phase");
   }
   if (position_ == current_count_) {
@@ -66,21 +67,23 @@ const ScoredBatch& ScoredBatches::next() {
     prepare_next_group();
   }
 
-  // r's steps need the rows as a dataset of their own, a copy of a few
+  // A step needs the rows as a dataset of their own, a copy of a few
   // hundred numbers.
   const Group& group = groups_[current_];
   const std::size_t begin = group.offsets[position_];
   const std::size_t end = group.offsets[position_ + 1];
   group.rows.row_range_into(begin, end, result_.batch);
-  result_.scores.resize({end - begin, std::size_t{1}});
-  std::copy(group.scores.data() + begin, group.scores.data() + end, result_.scores.data());
+  if (classifier_ != nullptr) {
+    result_.scores.resize({end - begin, std::size_t{1}});
+    std::copy(group.scores.data() + begin, group.scores.data() + end, result_.scores.data());
+  }
 
   ++position_;
   ++handed_out_;
   return result_;
 }
 
-void ScoredBatches::prepare_next_group() {
+void PreparedBatches::prepare_next_group() {
   const std::size_t count = std::min(batches_per_group_, phase_count_ - requested_);
   if (count == 0) {
     return;
@@ -98,7 +101,7 @@ void ScoredBatches::prepare_next_group() {
   preparing_ = true;
 }
 
-void ScoredBatches::take_next_group() {
+void PreparedBatches::take_next_group() {
   if (preparing_) {
     preparing_ = false;
     worker_->wait();
@@ -108,7 +111,7 @@ void ScoredBatches::take_next_group() {
   position_ = 0;
 }
 
-void ScoredBatches::prepare(Group& group, std::size_t first, std::size_t count) {
+void PreparedBatches::prepare(Group& group, std::size_t first, std::size_t count) {
   // The row indices of the group's minibatches, drawn in the phase's order.
   group.indices.clear();
   group.offsets.assign(1, 0);
@@ -125,8 +128,11 @@ void ScoredBatches::prepare(Group& group, std::size_t first, std::size_t count) 
   train_.rows_into(group.indices, group.rows);
 
   // f's scores enter r's steps as constants, so they need no gradient.
+  if (classifier_ == nullptr) {
+    return;
+  }
   group.tape.clear();
-  const Matrix& scores = classifier_.scores(group.tape.constant(group.rows.X)).value();
+  const Matrix& scores = classifier_->scores(group.tape.constant(group.rows.X)).value();
   group.scores.resize(scores.shape());
   std::copy(scores.begin(), scores.end(), group.scores.begin());
 }

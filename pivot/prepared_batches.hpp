@@ -1,9 +1,9 @@
 #pragma once
 
-// The minibatches of r's steps together with f's scores on them. f stays
-// fixed while r trains, so the scores of many minibatches come from one
-// forward pass, which a background thread runs one group of minibatches
-// ahead of r's steps.
+// Minibatches gathered, and for r's steps scored by f, a group ahead of the
+// training steps on a background thread. Gathering random rows misses the
+// cache on every row, and f stays fixed while r trains, so both can run
+// while the calling thread trains on the previous minibatches.
 
 #include <array>
 #include <cstddef>
@@ -18,34 +18,36 @@
 
 namespace pivot {
 
-// One minibatch of r's training set and f's scores on its rows, [rows, 1].
-struct ScoredBatch {
+// One minibatch of a training set and, when the batches are scored, f's
+// scores on its rows, [rows, 1].
+struct PreparedBatch {
   nn::Dataset batch;
-  Matrix scores;
+  Matrix scores;  // empty when the batches are not scored
 };
 
-// Hands out the minibatches of one phase of r's steps in order:
-//   ScoredBatches batches(train, classifier, rng, &worker);
+// Hands out the minibatches of one phase in order:
+//   PreparedBatches batches(train, &classifier, rng, &worker);
 //   batches.start_random(K, M);
-//   for (std::size_t k = 0; k < K; ++k) { const ScoredBatch& b = batches.next(); ... }
+//   for (std::size_t k = 0; k < K; ++k) { const PreparedBatch& b = batches.next(); ... }
 // The result does not depend on whether a worker is given: the same rows are
 // drawn from rng in the same order and scored by the same operations. While
 // a phase runs, the worker reads the classifier's parameters and draws from
 // rng, so the caller must change neither until next() has returned the
 // phase's last minibatch.
-class ScoredBatches {
+class PreparedBatches {
  public:
-  // Keeps references to all arguments. With worker == nullptr, every group
-  // is prepared on the calling thread when next() needs it.
-  ScoredBatches(const nn::Dataset& train, Classifier& classifier, nn::Rng& rng,
-                BackgroundWorker* worker);
+  // Keeps references to all arguments. With classifier == nullptr the
+  // batches are not scored. With worker == nullptr, every group is prepared
+  // on the calling thread when next() needs it.
+  PreparedBatches(const nn::Dataset& train, Classifier* classifier, nn::Rng& rng,
+                  BackgroundWorker* worker);
 
   // Waits for a group still being prepared, so that the worker never touches
   // this object after it is gone. An exception of that job is dropped.
-  ~ScoredBatches();
+  ~PreparedBatches();
 
-  ScoredBatches(const ScoredBatches&) = delete;
-  ScoredBatches& operator=(const ScoredBatches&) = delete;
+  PreparedBatches(const PreparedBatches&) = delete;
+  PreparedBatches& operator=(const PreparedBatches&) = delete;
 
   // Starts a phase of `count` minibatches of `batch_size` distinct rows, each
   // drawn by nn::sample_batch_indices when it is prepared.
@@ -58,14 +60,14 @@ class ScoredBatches {
   // Returns the next minibatch of the phase, valid until the next call.
   // Rethrows what preparing it threw. Throws std::logic_error after the
   // phase's last minibatch.
-  const ScoredBatch& next();
+  const PreparedBatch& next();
 
  private:
   // Consecutive minibatches gathered into one dataset and scored at once.
   struct Group {
     nn::Dataset rows;                  // the minibatches' rows, one after another
     std::vector<std::size_t> offsets;  // minibatch b spans rows offsets[b] .. offsets[b + 1] - 1
-    Matrix scores;                     // f's scores of rows, [rows, 1]
+    Matrix scores;                     // f's scores of rows, [rows, 1], if scored
     autodiff::Tape tape;               // records f's forward pass
     std::vector<std::size_t> indices;  // row indices into the training set, scratch
   };
@@ -80,7 +82,7 @@ class ScoredBatches {
   void take_next_group();
 
   const nn::Dataset& train_;
-  Classifier& classifier_;
+  Classifier* classifier_;
   nn::Rng& rng_;
   BackgroundWorker* worker_;
   std::size_t batches_per_group_ = 1;
@@ -98,7 +100,7 @@ class ScoredBatches {
   std::size_t position_ = 0;        // next minibatch within the current group
   std::size_t current_count_ = 0;   // minibatches in the current group
   std::size_t next_count_ = 0;      // minibatches in the group being prepared
-  ScoredBatch result_;
+  PreparedBatch result_;
 };
 
 }  // namespace pivot

@@ -1,4 +1,4 @@
-#define BOOST_TEST_MODULE pivot_scored_batches
+#define BOOST_TEST_MODULE pivot_prepared_batches
 #include <boost/test/unit_test.hpp>
 
 #include <cstddef>
@@ -8,7 +8,7 @@
 
 #include "nn/data/batches.hpp"
 #include "nn/layers/sequential.hpp"
-#include "pivot/scored_batches.hpp"
+#include "pivot/prepared_batches.hpp"
 
 namespace {
 
@@ -36,8 +36,8 @@ pivot::Classifier make_classifier(nn::Rng& rng) {
 }
 
 // The minibatches of one phase, each with its scores.
-std::vector<pivot::ScoredBatch> collect(pivot::ScoredBatches& batches, std::size_t count) {
-  std::vector<pivot::ScoredBatch> collected;
+std::vector<pivot::PreparedBatch> collect(pivot::PreparedBatches& batches, std::size_t count) {
+  std::vector<pivot::PreparedBatch> collected;
   for (std::size_t b = 0; b < count; ++b) {
     collected.push_back(batches.next());
   }
@@ -46,7 +46,7 @@ std::vector<pivot::ScoredBatch> collect(pivot::ScoredBatches& batches, std::size
 
 // Checks every minibatch against the rows `expected_rows[b]` gathered from
 // `train` and against the classifier's scores of those rows.
-void check_batches(const std::vector<pivot::ScoredBatch>& collected,
+void check_batches(const std::vector<pivot::PreparedBatch>& collected,
                    const std::vector<std::vector<std::size_t>>& expected_rows,
                    const nn::Dataset& train, pivot::Classifier& classifier) {
   BOOST_TEST_REQUIRE(collected.size() == expected_rows.size());
@@ -71,7 +71,7 @@ BOOST_AUTO_TEST_CASE(random_batches_follow_rng) {
     pivot::BackgroundWorker worker;
     nn::Rng reference_rng = rng;
 
-    pivot::ScoredBatches batches(train, classifier, rng, use_worker ? &worker : nullptr);
+    pivot::PreparedBatches batches(train, &classifier, rng, use_worker ? &worker : nullptr);
     batches.start_random(40, 128);
     const auto collected = collect(batches, 40);
 
@@ -92,7 +92,7 @@ BOOST_AUTO_TEST_CASE(listed_batches_with_short_last) {
   pivot::BackgroundWorker worker;
   const auto epoch = nn::shuffled_batches(train.size(), 96, rng);  // the last has 40 rows
 
-  pivot::ScoredBatches batches(train, classifier, rng, &worker);
+  pivot::PreparedBatches batches(train, &classifier, rng, &worker);
   batches.start_listed(epoch);
   const auto collected = collect(batches, epoch.size());
 
@@ -105,8 +105,8 @@ BOOST_AUTO_TEST_CASE(worker_gives_same_bits) {
     const nn::Dataset train = make_data(5000, 2, rng);
     pivot::Classifier classifier = make_classifier(rng);
     pivot::BackgroundWorker worker;
-    pivot::ScoredBatches batches(train, classifier, rng, use_worker ? &worker : nullptr);
-    std::vector<pivot::ScoredBatch> collected;
+    pivot::PreparedBatches batches(train, &classifier, rng, use_worker ? &worker : nullptr);
+    std::vector<pivot::PreparedBatch> collected;
     for (std::size_t phase = 0; phase < 3; ++phase) {
       batches.start_random(50, 100);
       const auto phase_batches = collect(batches, 50);
@@ -129,7 +129,7 @@ BOOST_AUTO_TEST_CASE(next_after_phase_rejected) {
   const nn::Dataset train = make_data(100, 2, rng);
   pivot::Classifier classifier = make_classifier(rng);
   pivot::BackgroundWorker worker;
-  pivot::ScoredBatches batches(train, classifier, rng, &worker);
+  pivot::PreparedBatches batches(train, &classifier, rng, &worker);
   batches.start_random(2, 10);
   batches.next();
   batches.next();
@@ -152,7 +152,7 @@ BOOST_AUTO_TEST_CASE(worker_error_reaches_next) {
     const nn::Dataset train = make_data(300, 3, rng);  // the classifier takes 2 features
     pivot::Classifier classifier = make_classifier(rng);
     pivot::BackgroundWorker worker;
-    pivot::ScoredBatches batches(train, classifier, rng, use_worker ? &worker : nullptr);
+    pivot::PreparedBatches batches(train, &classifier, rng, use_worker ? &worker : nullptr);
 
     std::string message;
     try {
@@ -174,7 +174,7 @@ BOOST_AUTO_TEST_CASE(phase_abandoned_midway) {
   pivot::Classifier classifier = make_classifier(rng);
   pivot::BackgroundWorker worker;
   {
-    pivot::ScoredBatches batches(train, classifier, rng, &worker);
+    pivot::PreparedBatches batches(train, &classifier, rng, &worker);
     batches.start_random(100, 1024);
     batches.next();
   }
@@ -182,4 +182,24 @@ BOOST_AUTO_TEST_CASE(phase_abandoned_midway) {
   worker.submit([&ran] { ran = true; });
   worker.wait();
   BOOST_TEST(ran);
+}
+
+// Without a classifier the batches are gathered only, for pretraining f.
+BOOST_AUTO_TEST_CASE(unscored_batches_have_no_scores) {
+  nn::Rng rng(7);
+  const nn::Dataset train = make_data(500, 2, rng);
+  pivot::BackgroundWorker worker;
+  const auto epoch = nn::shuffled_batches(train.size(), 32, rng);
+
+  pivot::PreparedBatches batches(train, nullptr, rng, &worker);
+  batches.start_listed(epoch);
+  const auto collected = collect(batches, epoch.size());
+
+  BOOST_TEST_REQUIRE(collected.size() == epoch.size());
+  for (std::size_t b = 0; b < collected.size(); ++b) {
+    const nn::Dataset expected = train.rows(epoch[b]);
+    BOOST_TEST((collected[b].batch.X == expected.X));
+    BOOST_TEST((collected[b].batch.weights == expected.weights));
+    BOOST_TEST(collected[b].scores.size() == 0u);
+  }
 }
