@@ -44,7 +44,7 @@ class BackgroundWorker {
 
   std::mutex mutex_;
   std::condition_variable changed_;
-  std::function<void()> job_;  // the job to start, empty while none is queued
+  std::function<void()> job_;  // the submitted job, set until it has finished running
   bool pending_ = false;       // a job was submitted and not yet waited for
   bool stopping_ = false;
   std::exception_ptr error_;

@@ -31,22 +31,24 @@ PreparedBatches::~PreparedBatches() {
 }
 
 void PreparedBatches::start_random(std::size_t count, std::size_t batch_size) {
-  batch_size_ = batch_size;
-  listed_ = {};
-  start(count);
+  start(count, batch_size, {});
 }
 
 void PreparedBatches::start_listed(std::span<const std::vector<std::size_t>> batches) {
-  batch_size_ = batches.empty() ? 1 : batches.front().size();
-  listed_ = batches;
-  start(batches.size());
+  start(batches.size(), batches.empty() ? 1 : batches.front().size(), batches);
 }
 
-void PreparedBatches::start(std::size_t count) {
+void PreparedBatches::start(std::size_t count, std::size_t batch_size,
+                            std::span<const std::vector<std::size_t>> listed) {
+  // A group of an abandoned phase may still be in preparation; it is
+  // dropped, together with its error, if any.
   if (preparing_) {
-    throw std::logic_error("PreparedBatches: a phase was started before the previous one handed "
-                           "out its last minibatch");
+    worker_->drain();
+    preparing_ = false;
   }
+  failed_ = false;
+  batch_size_ = batch_size;
+  listed_ = listed;
   batches_per_group_ = std::max<std::size_t>(1, group_rows / std::max<std::size_t>(1, batch_size_));
   phase_count_ = count;
   handed_out_ = 0;
@@ -58,6 +60,10 @@ void PreparedBatches::start(std::size_t count) {
 }
 
 const PreparedBatch& PreparedBatches::next() {
+  if (failed_) {
+    throw std::logic_error("PreparedBatches::next: preparing an earlier group of minibatches "
+                           "failed, so the phase cannot go on; start a new phase");
+  }
   if (handed_out_ == phase_count_) {
     throw std::logic_error("PreparedBatches::next: all " + std::to_string(phase_count_) +
                            " minibatches of the phase were handed out; start a new phase");
@@ -93,26 +99,9 @@ void PreparedBatches::prepare_next_group() {
   requested_ += count;
   next_count_ = count;
 
-  if (worker_ == nullptr) {
-    prepare(group, first, count);
-    return;
-  }
-  worker_->submit([this, &group, first, count] { prepare(group, first, count); });
-  preparing_ = true;
-}
-
-void PreparedBatches::take_next_group() {
-  if (preparing_) {
-    preparing_ = false;
-    worker_->wait();
-  }
-  current_ = 1 - current_;
-  current_count_ = next_count_;
-  position_ = 0;
-}
-
-void PreparedBatches::prepare(Group& group, std::size_t first, std::size_t count) {
-  // The row indices of the group's minibatches, drawn in the phase's order.
+  // The row indices are drawn here on the calling thread, at the same point
+  // of the phase with or without a worker, so that a module which draws from
+  // the same generator during the steps sees the same sequence either way.
   group.indices.clear();
   group.offsets.assign(1, 0);
   for (std::size_t b = first; b < first + count; ++b) {
@@ -125,6 +114,32 @@ void PreparedBatches::prepare(Group& group, std::size_t first, std::size_t count
     }
     group.offsets.push_back(group.indices.size());
   }
+
+  // Without a worker the group is gathered when next() takes it, so that an
+  // error comes from the same call of next() either way.
+  if (worker_ != nullptr) {
+    worker_->submit([this, &group] { gather_and_score(group); });
+    preparing_ = true;
+  }
+}
+
+void PreparedBatches::take_next_group() {
+  Group& group = groups_[1 - current_];
+  failed_ = true;  // until the group is ready; stays set when preparing it throws
+  if (preparing_) {
+    preparing_ = false;
+    worker_->wait();
+  } else {
+    gather_and_score(group);
+  }
+  failed_ = false;
+
+  current_ = 1 - current_;
+  current_count_ = next_count_;
+  position_ = 0;
+}
+
+void PreparedBatches::gather_and_score(Group& group) {
   train_.rows_into(group.indices, group.rows);
 
   // f's scores enter r's steps as constants, so they need no gradient.

@@ -29,11 +29,14 @@ struct PreparedBatch {
 //   PreparedBatches batches(train, &classifier, rng, &worker);
 //   batches.start_random(K, M);
 //   for (std::size_t k = 0; k < K; ++k) { const PreparedBatch& b = batches.next(); ... }
-// The result does not depend on whether a worker is given: the same rows are
-// drawn from rng in the same order and scored by the same operations. While
-// a phase runs, the worker reads the classifier's parameters and draws from
-// rng, so the caller must change neither until next() has returned the
-// phase's last minibatch.
+// The result does not depend on whether a worker is given, errors included:
+// the same rows are drawn from rng at the same points, on the calling
+// thread, and scored by the same operations. Random rows are drawn a group
+// of minibatches ahead, by the call to start_random() or next() that starts
+// preparing the group.
+// While a phase runs, the worker reads the classifier's parameters and runs
+// its forward pass, so the caller must not change them until next() has
+// returned the phase's last minibatch.
 class PreparedBatches {
  public:
   // Keeps references to all arguments. With classifier == nullptr the
@@ -50,7 +53,7 @@ class PreparedBatches {
   PreparedBatches& operator=(const PreparedBatches&) = delete;
 
   // Starts a phase of `count` minibatches of `batch_size` distinct rows, each
-  // drawn by nn::sample_batch_indices when it is prepared.
+  // drawn by nn::sample_batch_indices on the calling thread.
   void start_random(std::size_t count, std::size_t batch_size);
 
   // Starts a phase over given minibatches of row indices, for instance one
@@ -58,8 +61,9 @@ class PreparedBatches {
   void start_listed(std::span<const std::vector<std::size_t>> batches);
 
   // Returns the next minibatch of the phase, valid until the next call.
-  // Rethrows what preparing it threw. Throws std::logic_error after the
-  // phase's last minibatch.
+  // Rethrows what preparing it threw, after which the phase cannot go on.
+  // Throws std::logic_error after the phase's last minibatch and after such
+  // an error. Starting a new phase abandons the current one at any point.
   const PreparedBatch& next();
 
  private:
@@ -72,9 +76,10 @@ class PreparedBatches {
     std::vector<std::size_t> indices;  // row indices into the training set, scratch
   };
 
-  void start(std::size_t count);
-  // Prepares the minibatches first .. first + count - 1 of the phase.
-  void prepare(Group& group, std::size_t first, std::size_t count);
+  void start(std::size_t count, std::size_t batch_size,
+             std::span<const std::vector<std::size_t>> listed);
+  // Gathers the rows of group.indices and scores them; runs on the worker.
+  void gather_and_score(Group& group);
   // Prepares the next group into groups_[1 - current_], on the worker if
   // there is one.
   void prepare_next_group();
@@ -94,6 +99,7 @@ class PreparedBatches {
   std::size_t handed_out_ = 0;      // minibatches returned by next()
   std::size_t requested_ = 0;       // minibatches prepared or being prepared
   bool preparing_ = false;          // a group is being prepared on the worker
+  bool failed_ = false;             // preparing a group threw, so next() rejects further calls
 
   std::array<Group, 2> groups_;
   std::size_t current_ = 0;         // index of the group next() reads

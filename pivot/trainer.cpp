@@ -68,6 +68,19 @@ void validate(const PretrainOptions& options, const nn::Dataset& train, const ch
   }
 }
 
+// Counts a running training or evaluation call, so that the trainer can
+// reject what must not happen during one.
+class ActiveCall {
+ public:
+  explicit ActiveCall(std::size_t& count) : count_(count) { ++count_; }
+  ~ActiveCall() { --count_; }
+  ActiveCall(const ActiveCall&) = delete;
+  ActiveCall& operator=(const ActiveCall&) = delete;
+
+ private:
+  std::size_t& count_;
+};
+
 // Drains a worker when a scope ends, so that no job outlives the data the
 // scope hands it, also when an exception leaves the scope.
 class DrainOnExit {
@@ -133,6 +146,11 @@ PivotTrainer::PivotTrainer(Classifier& classifier, Adversary& adversary, nn::Rng
 PivotTrainer::~PivotTrainer() = default;
 
 void PivotTrainer::set_background_thread(bool enabled) {
+  if (active_calls_ > 0) {
+    throw std::logic_error("set_background_thread: called while the trainer is training or "
+                           "evaluating, whose minibatches the thread may be preparing; call it "
+                           "between training calls");
+  }
   if (!enabled) {
     worker_.reset();
   } else if (!worker_) {
@@ -181,6 +199,7 @@ Variable PivotTrainer::adversary_loss(Variable scores, const nn::Dataset& batch)
 }
 
 Losses PivotTrainer::evaluate(const nn::Dataset& data, double lambda) {
+  const ActiveCall active(active_calls_);
   if (!std::isfinite(lambda) || lambda < 0.0) {
     throw std::invalid_argument("evaluate: lambda must be finite and >= 0, got " +
                                 format_number(lambda) + "; pass the lambda of L_f - lambda L_r");
@@ -285,6 +304,7 @@ Losses PivotTrainer::evaluate_checked(const nn::Dataset& data, double lambda) {
 void PivotTrainer::pretrain_classifier(const nn::Dataset& train, const PretrainOptions& options,
                                        nn::Optimizer& classifier_optimizer,
                                        std::size_t first_epoch) {
+  const ActiveCall active(active_calls_);
   nn::check_dataset(train, "classifier pretraining");
   validate(options, train, "classifier pretraining");
   check_first_unit("classifier pretraining", "epoch", first_epoch, options.epochs, "epochs");
@@ -339,6 +359,7 @@ void PivotTrainer::pretrain_adversary(const nn::Dataset& all_train,
                                       const PretrainOptions& options,
                                       nn::Optimizer& adversary_optimizer,
                                       std::size_t first_epoch) {
+  const ActiveCall active(active_calls_);
   nn::check_dataset(all_train, "adversary pretraining");
   check_first_unit("adversary pretraining", "epoch", first_epoch, options.epochs, "epochs");
   const nn::Dataset train = adversary_samples(all_train);
@@ -377,6 +398,7 @@ std::vector<IterationRecord> PivotTrainer::train_alternating(const nn::Dataset& 
                                                              nn::Optimizer& classifier_optimizer,
                                                              nn::Optimizer& adversary_optimizer,
                                                              std::size_t first_iteration) {
+  const ActiveCall active(active_calls_);
   nn::check_dataset(train, "adversarial training, training set");
   nn::check_dataset(validation, "adversarial training, validation set");
   validate(options, train);
@@ -450,6 +472,7 @@ std::vector<IterationRecord> PivotTrainer::train_simultaneous(const nn::Dataset&
                                                               nn::Optimizer& classifier_optimizer,
                                                               nn::Optimizer& adversary_optimizer,
                                                               std::size_t first_iteration) {
+  const ActiveCall active(active_calls_);
   nn::check_dataset(train, "simultaneous training, training set");
   nn::check_dataset(validation, "simultaneous training, validation set");
   validate(options, train);

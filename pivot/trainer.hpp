@@ -86,7 +86,8 @@ struct StepLabel {
 
 // Trains a classifier f against an adversary r on datasets with X, y, z and
 // per-sample weights. Every step records on one tape that is cleared before
-// the next, so memory stays flat however long a run is. The two players'
+// the next (f's forward passes on the background thread use tapes of their
+// own), so memory stays flat however long a run is. The two players'
 // parameters are updated only by their own optimizers. Every public function
 // that takes a dataset first checks it with nn::check_dataset (row counts,
 // finite values, y in [0, 1], weights >= 0), because the fields of
@@ -101,11 +102,16 @@ class PivotTrainer {
   PivotTrainer(const PivotTrainer&) = delete;
   PivotTrainer& operator=(const PivotTrainer&) = delete;
 
-  // With `enabled`, the default, a second thread runs f's forward passes for
-  // r's minibatches in train_alternating while r trains on the calling
-  // thread, so f's and r's modules run at the same time, each on one thread.
-  // The results are the same bit for bit either way. Disable it to keep a run
-  // on one core, for instance when the runs of a sweep share the cores.
+  // With `enabled`, the default, a second thread gathers minibatches and runs
+  // f's forward passes for r's steps and for evaluation (also the validation
+  // of both training variants) while the calling thread trains, so f's and
+  // r's modules run at the same time. The results are the same bit for bit
+  // either way, as long as f's forward pass shares no mutable state with r
+  // or the optimizers, such as the trainer's generator. Disable it for such
+  // an f, or to keep a run on one core, for instance when the runs of a
+  // sweep share the cores (call autodiff::set_blas_threads(1) as well).
+  // Throws std::logic_error when called during a training or evaluation
+  // call, from a progress callback or a module.
   void set_background_thread(bool enabled);
 
   // Receives a report after each epoch or iteration. The library never prints.
@@ -164,7 +170,8 @@ class PivotTrainer {
                                                   std::size_t first_iteration = 1);
 
  private:
-  Variable classifier_loss(Variable logits, const nn::Dataset& batch);
+  // Static, because evaluate_classifier() calls it on the worker thread.
+  static Variable classifier_loss(Variable logits, const nn::Dataset& batch);
   Variable adversary_loss(Variable scores, const nn::Dataset& batch);
   Matrix adversary_weights(const nn::Dataset& batch) const;
   // evaluate() without its argument checks, for the training loops, which
@@ -181,7 +188,8 @@ class PivotTrainer {
     Matrix scores;                 // f's scores, [rows, 1]
     autodiff::Tape tape;
   };
-  // Computes f's part of rows begin .. end - 1 of `data` into `chunk`.
+  // Computes f's part of rows begin .. end - 1 of `data` into `chunk`. Runs
+  // on the worker, so it touches no member but classifier_ and the chunk.
   void evaluate_classifier(const nn::Dataset& data, std::size_t begin, std::size_t end,
                            ClassifierChunk& chunk);
   nn::Dataset adversary_samples(const nn::Dataset& train) const;
@@ -198,8 +206,10 @@ class PivotTrainer {
   ProgressCallback progress_;
   std::function<double(double)> mask_;
   Matrix weights_buffer_;  // adversary weights of the current batch, alive while the tape is
-  std::unique_ptr<BackgroundWorker> worker_;  // null when set_background_thread(false)
   std::array<ClassifierChunk, 2> evaluation_chunks_;  // one evaluated here, one on the worker
+  std::size_t active_calls_ = 0;  // training and evaluation calls running, nested ones included
+  // Last, so that its thread is joined before any member that a job uses goes.
+  std::unique_ptr<BackgroundWorker> worker_;  // null when set_background_thread(false)
 };
 
 // Checks that a loss and every gradient of `parameters` are finite, else

@@ -203,3 +203,72 @@ BOOST_AUTO_TEST_CASE(unscored_batches_have_no_scores) {
     BOOST_TEST(collected[b].scores.size() == 0u);
   }
 }
+
+// A new phase may start while the worker still prepares a group of the old
+// one; the new phase's minibatches have the new size.
+BOOST_AUTO_TEST_CASE(restart_during_preparation) {
+  nn::Rng rng(8);
+  const nn::Dataset train = make_data(5000, 2, rng);
+  pivot::Classifier classifier = make_classifier(rng);
+  pivot::BackgroundWorker worker;
+  pivot::PreparedBatches batches(train, &classifier, rng, &worker);
+
+  batches.start_random(40, 128);
+  batches.next();
+  batches.start_random(30, 7);
+  for (std::size_t b = 0; b < 30; ++b) {
+    const pivot::PreparedBatch& prepared = batches.next();
+    BOOST_TEST(prepared.batch.size() == 7u);
+    BOOST_TEST(prepared.scores.shape(0) == 7u);
+  }
+}
+
+// A failed group stops the phase with or without a worker, at the same call
+// of next(), and later calls are rejected until a new phase starts.
+BOOST_AUTO_TEST_CASE(failed_group_stops_phase) {
+  for (const bool use_worker : {false, true}) {
+    nn::Rng rng(9);
+    const nn::Dataset train = make_data(300, 3, rng);  // the classifier takes 2 features
+    pivot::Classifier classifier = make_classifier(rng);
+    pivot::BackgroundWorker worker;
+    pivot::PreparedBatches batches(train, &classifier, rng, use_worker ? &worker : nullptr);
+    batches.start_random(5, 32);
+
+    BOOST_CHECK_THROW(batches.next(), std::invalid_argument);
+    std::string message;
+    try {
+      batches.next();
+    } catch (const std::logic_error& error) {
+      message = error.what();
+    }
+    BOOST_TEST(message.find("start a new phase") != std::string::npos);
+    BOOST_TEST(message.find("failed") != std::string::npos);
+  }
+}
+
+// Without a worker, a group is gathered when next() reaches it, so an error
+// in a later group surfaces at the same step as with a worker.
+BOOST_AUTO_TEST_CASE(error_step_same_with_worker) {
+  // Minibatch 20, in the second group of 16 minibatches of 128 rows, holds
+  // an index past the end, which Dataset::rows_into rejects.
+  for (const bool use_worker : {false, true}) {
+    nn::Rng rng(10);
+    const nn::Dataset train = make_data(3000, 2, rng);
+    pivot::Classifier classifier = make_classifier(rng);
+    pivot::BackgroundWorker worker;
+    std::vector<std::vector<std::size_t>> listed(40, std::vector<std::size_t>(128, 1));
+    listed[20][5] = train.size();  // the second group holds minibatches 16 .. 31
+
+    pivot::PreparedBatches batches(train, &classifier, rng, use_worker ? &worker : nullptr);
+    batches.start_listed(listed);
+    std::size_t handed_out = 0;
+    try {
+      for (std::size_t b = 0; b < listed.size(); ++b) {
+        batches.next();
+        ++handed_out;
+      }
+    } catch (const std::invalid_argument&) {
+    }
+    BOOST_TEST(handed_out == 16u);
+  }
+}

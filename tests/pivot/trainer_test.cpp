@@ -649,6 +649,51 @@ BOOST_AUTO_TEST_CASE(background_thread_same_bits) {
   }
 }
 
+// A user's adversary may draw from the trainer's generator during its loss.
+// The minibatch rows are drawn on the calling thread at the same points with
+// or without the background thread, so such a run is the same either way.
+class NoisyAdversary : public pivot::MixtureDensityAdversary {
+ public:
+  NoisyAdversary(const pivot::MixtureDensityOptions& options, nn::Rng& rng)
+      : pivot::MixtureDensityAdversary(options, rng), rng_(rng) {}
+
+  Variable loss(Variable scores, const pivot::AdversaryBatch& batch) override {
+    Matrix noise(scores.value().shape());
+    for (auto& value : noise) {
+      value = rng_.normal(0.0, 0.01);
+    }
+    return pivot::MixtureDensityAdversary::loss(scores + scores.tape().constant(noise), batch);
+  }
+
+ private:
+  nn::Rng& rng_;
+};
+
+BOOST_AUTO_TEST_CASE(adversary_sharing_rng_same_bits) {
+  auto train_once = [](bool background) {
+    nn::Rng rng(23);
+    const nn::Dataset train = make_data(4000, rng);
+    const nn::Dataset validation = make_data(500, rng);
+    pivot::Classifier classifier = make_classifier(rng);
+    NoisyAdversary adversary(small_mixture(), rng);
+    pivot::PivotTrainer trainer(classifier, adversary, rng);
+    trainer.set_background_thread(background);
+    nn::Sgd classifier_optimizer(classifier.parameters(), {0.05});
+    nn::Sgd adversary_optimizer(adversary.parameters(), {0.05});
+
+    trainer.train_alternating(train, validation, {5.0, 3, 40, 64}, classifier_optimizer,
+                              adversary_optimizer);
+    return copy_values(classifier.parameters());
+  };
+
+  const auto alone = train_once(false);
+  const auto with_thread = train_once(true);
+  BOOST_TEST_REQUIRE(alone.size() == with_thread.size());
+  for (std::size_t k = 0; k < alone.size(); ++k) {
+    BOOST_TEST((alone[k] == with_thread[k]));
+  }
+}
+
 // Switching the thread off and on again between calls keeps the trainer
 // working, and evaluate() gives the same bits either way.
 BOOST_AUTO_TEST_CASE(background_thread_toggled) {
@@ -665,4 +710,30 @@ BOOST_AUTO_TEST_CASE(background_thread_toggled) {
   BOOST_TEST(with_thread.L_f == alone.L_f);
   BOOST_TEST(with_thread.L_r == alone.L_r);
   BOOST_TEST(again.value == alone.value);
+}
+
+// A progress callback that switches the thread off mid-run would free the
+// worker that prepares the next minibatches; the trainer rejects the call.
+BOOST_AUTO_TEST_CASE(background_thread_switch_during_training) {
+  nn::Rng rng(24);
+  const nn::Dataset train = make_data(2000, rng);
+  TrainingSetup<nn::Sgd> setup(rng);
+  setup.trainer.set_progress_callback(
+      [&](const pivot::Progress&) { setup.trainer.set_background_thread(false); });
+
+  std::string message;
+  try {
+    setup.trainer.train_alternating(train, train, {5.0, 3, 40, 64}, setup.classifier_optimizer,
+                                    setup.adversary_optimizer);
+  } catch (const std::logic_error& error) {
+    message = error.what();
+  }
+  BOOST_TEST(contains(message, "set_background_thread"));
+  BOOST_TEST(contains(message, "between training calls"));
+
+  // Between calls the switch works, and training goes on.
+  setup.trainer.set_progress_callback({});
+  BOOST_CHECK_NO_THROW(setup.trainer.set_background_thread(false));
+  BOOST_CHECK_NO_THROW(setup.trainer.train_alternating(
+      train, train, {5.0, 1, 10, 64}, setup.classifier_optimizer, setup.adversary_optimizer));
 }
