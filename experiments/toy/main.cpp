@@ -426,16 +426,22 @@ int main(int argc, char** argv) {
   const bool resuming = app.count("--resume") > 0;
   try {
     if (resuming) {
+      // --threads changes no result, so a run may resume on another core count.
+      const bool threads_given = app.count("--threads") > 0;
       std::size_t given = 0;
       for (const CLI::Option* option : app.get_options()) {
         given += option->count() > 0 ? 1 : 0;
       }
-      if (given != 1) {
+      if (given != (threads_given ? 2u : 1u)) {
         throw std::invalid_argument("--resume takes the configuration from the checkpoint; "
-                                    "give no other option");
+                                    "give no other option but --threads");
       }
+      const std::size_t threads = config.threads;
       const Resumption resumption = read_resumption(config.resume);
       config = resumption.config;
+      if (threads_given) {
+        config.threads = threads;
+      }
       checkpoints = resumption.checkpoints;
       // A run killed after writing its results but before removing its
       // checkpoint is resumed into the same, identical results.

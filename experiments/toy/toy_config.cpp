@@ -105,7 +105,7 @@ void add_options(CLI::App& app, Config& config) {
                  "continue the interrupted run whose checkpoint folder is DIR: read the "
                  "configuration and the training state from DIR/checkpoint.json, save later "
                  "checkpoints there and write the results to the --out saved in it; give no "
-                 "other option")
+                 "other option but --threads")
       ->type_name("DIR");
   app.add_option("--threads", config.threads,
                  "threads of the training loop: 2 runs f's forward passes for the adversary's "
