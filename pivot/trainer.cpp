@@ -254,27 +254,27 @@ Losses PivotTrainer::evaluate_checked(const nn::Dataset& data, double lambda) {
   double adversary_sum = 0.0;
   double adversary_weight = 0.0;
 
+  // Without a worker, f's part of a chunk runs just before r's part, so that
+  // an error comes in the same order either way.
   const std::size_t chunk_count = (data.size() + evaluation_chunk - 1) / evaluation_chunk;
-  const auto start_chunk = [&](std::size_t c) {
+  const auto classifier_part = [&](std::size_t c) {
     const std::size_t begin = c * evaluation_chunk;
     const std::size_t end = std::min(data.size(), begin + evaluation_chunk);
     ClassifierChunk& chunk = evaluation_chunks_[c % 2];
-    if (worker_) {
-      worker_->submit([this, &data, begin, end, &chunk] {
-        evaluate_classifier(data, begin, end, chunk);
-      });
-    } else {
-      evaluate_classifier(data, begin, end, chunk);
-    }
+    return [this, &data, begin, end, &chunk] { evaluate_classifier(data, begin, end, chunk); };
   };
 
-  start_chunk(0);
+  if (worker_ && chunk_count > 0) {
+    worker_->submit(classifier_part(0));
+  }
   for (std::size_t c = 0; c < chunk_count; ++c) {
     if (worker_) {
       worker_->wait();
-    }
-    if (c + 1 < chunk_count) {
-      start_chunk(c + 1);
+      if (c + 1 < chunk_count) {
+        worker_->submit(classifier_part(c + 1));
+      }
+    } else {
+      classifier_part(c)();
     }
 
     const ClassifierChunk& chunk = evaluation_chunks_[c % 2];
@@ -287,8 +287,8 @@ Losses PivotTrainer::evaluate_checked(const nn::Dataset& data, double lambda) {
     const double chunk_adversary_weight = xt::sum(adversary_weights(chunk.rows))();
     if (chunk_adversary_weight > 0.0) {
       tape_.clear();
-      const double chunk_loss = adversary_loss(tape_.constant(chunk.scores), chunk.rows).value()(0, 0);
-      adversary_sum += chunk_loss * chunk_adversary_weight;
+      const Variable chunk_loss = adversary_loss(tape_.constant(chunk.scores), chunk.rows);
+      adversary_sum += chunk_loss.value()(0, 0) * chunk_adversary_weight;
       adversary_weight += chunk_adversary_weight;
     }
   }
