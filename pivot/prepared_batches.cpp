@@ -101,7 +101,7 @@ void PreparedBatches::prepare_next_group() {
 
   // The row indices are drawn here on the calling thread, at the same point
   // of the phase with or without a worker, so that a module which draws from
-  // the same generator during the steps sees the same sequence either way.
+  // the same generator during the steps gets the same sequence either way.
   group.indices.clear();
   group.offsets.assign(1, 0);
   for (std::size_t b = first; b < first + count; ++b) {

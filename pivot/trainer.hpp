@@ -103,9 +103,9 @@ class PivotTrainer {
   PivotTrainer& operator=(const PivotTrainer&) = delete;
 
   // With `enabled`, the default, a second thread gathers minibatches and runs
-  // f's forward passes for r's steps and for evaluation (also the validation
-  // of both training variants) while the calling thread trains, so f's and
-  // r's modules run at the same time. The results are the same bit for bit
+  // f's forward passes for r's steps and for evaluation while the calling
+  // thread trains. Evaluation includes the validation of both training
+  // variants. f's and r's modules then run at the same time. The results are the same bit for bit
   // either way, as long as f's forward pass shares no mutable state with r
   // or the optimizers, such as the trainer's generator. Disable it for such
   // an f, or to keep a run on one core, for instance when the runs of a

@@ -235,15 +235,15 @@ BOOST_AUTO_TEST_CASE(restart_during_preparation) {
 // Without a worker, a group is gathered when next() reaches it, so an error
 // in a later group surfaces at the same step as with a worker.
 BOOST_AUTO_TEST_CASE(error_step_same_with_worker) {
-  // Minibatch 20, in the second group of 16 minibatches of 128 rows, holds
-  // an index past the end, which Dataset::rows_into rejects.
+  // Minibatch 20, in the second group of 16 minibatches of 128 rows,
+  // contains an index past the end, which Dataset::rows_into rejects.
   for (const bool use_worker : {false, true}) {
     nn::Rng rng(10);
     const nn::Dataset train = make_data(3000, 2, rng);
     pivot::Classifier classifier = make_classifier(rng);
     pivot::BackgroundWorker worker;
     std::vector<std::vector<std::size_t>> listed(40, std::vector<std::size_t>(128, 1));
-    listed[20][5] = train.size();  // the second group holds minibatches 16 .. 31
+    listed[20][5] = train.size();  // the second group is minibatches 16 .. 31
 
     pivot::PreparedBatches batches(train, &classifier, rng, use_worker ? &worker : nullptr);
     batches.start_listed(listed);

@@ -603,10 +603,10 @@ BOOST_AUTO_TEST_CASE(same_seed_same_result) {
 }
 
 // The background thread moves gathers and f's forward passes, not their
-// arithmetic, so pretraining and adversarial training give the same
-// parameters and history bit for bit with and without it: for K random
-// minibatches, for epochs with a short last minibatch, and with an
-// adversary mask. The validation set spans two evaluation chunks.
+// arithmetic. So pretraining and adversarial training give the same
+// parameters and history bit for bit with and without it. The cases: K
+// random minibatches, epochs with a short last minibatch, and an adversary
+// mask. The validation set spans two evaluation chunks.
 BOOST_AUTO_TEST_CASE(background_thread_same_bits) {
   struct Case {
     bool adversary_epoch;
