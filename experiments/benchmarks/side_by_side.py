@@ -294,8 +294,10 @@ def main():
     float_build_dir = arguments.float_build_dir.resolve() if arguments.float_build_dir else None
 
     sys.path.insert(0, str(HERE))
-    import torch  # noqa: E402, imported late so that --help works without PyTorch
+    # Imported late so that --help works without PyTorch. torch_reference
+    # first: it pins OpenBLAS to one thread before torch loads it.
     import torch_reference  # noqa: E402
+    import torch  # noqa: E402
 
     results = {"machine": machine_description()}
     print("side_by_side: engine step benchmarks", file=sys.stderr)

@@ -12,11 +12,19 @@ module for the step functions. side_by_side.py does both.
 import argparse
 import json
 import math
+import os
 import sys
 import time
 
-import torch
-from torch import nn
+# PyTorch's matrix products go to the system BLAS (OpenBLAS on Debian),
+# which starts one thread per core unless told otherwise when it loads, and
+# torch.set_num_threads does not reach it. The engine's benchmarks run
+# OpenBLAS on one thread, so the reference does too. Set before torch loads.
+os.environ["OPENBLAS_NUM_THREADS"] = "1"
+os.environ["OMP_NUM_THREADS"] = "1"
+
+import torch  # noqa: E402
+from torch import nn  # noqa: E402
 
 LEARNING_RATE = 0.01
 LAMBDA = 50.0
