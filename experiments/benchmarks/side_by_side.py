@@ -202,6 +202,8 @@ def print_tables(results):
         print(f"| {name} | {single_columns} | {format_seconds(ours)} | "
               f"{format_seconds(float64)} | {float64 / ours:.1f}x |")
 
+    print_ceiling_table(results)
+
     print("\n| growth of one step | engine | GFLOP/s | PyTorch float32 | ratio |")
     print("|---|---|---|---|---|")
     for name, entry in results["engine_steps"].items():
@@ -234,6 +236,37 @@ def print_tables(results):
     toy = results.get("toy")
     if toy:
         print_toy_table(toy)
+
+
+def bare_gemm_rate(matmul):
+    """Return the best GFLOP/s of one bare one-thread gemm in `matmul`, the
+    rate OpenBLAS reaches on large operands."""
+    return max(entry["gflops"] for name, entry in matmul.items()
+               if name.startswith("one_dgemm/") and name.endswith("threads:1"))
+
+
+def print_ceiling_table(results):
+    """Print the largest ratio an engine whose products go through OpenBLAS
+    can reach on each physics step: PyTorch's time over the time of the
+    step's flops at the rate of one large bare gemm."""
+    builds = [("float", results.get("engine_float_steps"), results.get("matmul_float"),
+               "pytorch_float32"),
+              ("double", results["engine_steps"], results["matmul"], "pytorch_float64")]
+    print("\n| physics step | build | engine GFLOP/s | bare gemm GFLOP/s | "
+          "time at the bare gemm rate | PyTorch | largest reachable ratio |")
+    print("|---|---|---|---|---|---|---|")
+    for name in STEP_NAMES:
+        if not name.startswith("physics_"):
+            continue
+        for label, steps, matmul, reference in builds:
+            if not steps or not matmul:
+                continue
+            engine = steps[name]
+            rate = bare_gemm_rate(matmul)
+            floor = engine["gflops"] * engine["cpu"] / rate
+            theirs = results[reference][name]
+            print(f"| {name} | {label} | {engine['gflops']:.1f} | {rate:.1f} | "
+                  f"{format_seconds(floor)} | {format_seconds(theirs)} | {theirs / floor:.1f}x |")
 
 
 def print_toy_table(toy):
@@ -312,6 +345,11 @@ def main():
     print("side_by_side: engine matrix products", file=sys.stderr)
     results["matmul"] = run_google_benchmark(build_dir / "experiments/benchmarks/matmul_benchmarks",
                                              arguments.repetitions, arguments.min_time)
+    if float_build_dir:
+        # The rate of bare sgemm calls, for the ceiling of the float physics steps.
+        results["matmul_float"] = run_google_benchmark(
+            float_build_dir / "experiments/benchmarks/matmul_benchmarks", arguments.repetitions,
+            arguments.min_time, "one_dgemm/.*/threads:1")
     print("side_by_side: PyTorch steps (float32, then float64)", file=sys.stderr)
     results["pytorch_float32"] = torch_reference.step_benchmarks(
         torch.float32, arguments.repetitions, arguments.min_time)

@@ -78,11 +78,47 @@ BENCHMARK(toy_validation_chunk)
     ->Range(256, 8192)
     ->Unit(benchmark::kMillisecond);
 
+// The flops of the matrix products of one physics step at batch n count
+// 2 n k m for each [n, k] · [k, m] product. f is 6 -> 64 -> 64 -> 64 -> 1 and
+// r is 1 -> 64 -> 64 -> 64 -> 2. If a network's forward pass costs F, its
+// weight gradients cost F again. Its input gradients cost F less the first
+// layer's part, or F when the step needs the gradient of the network's input.
+enum class PhysicsStep { classifier, adversary, combined };
+
+double physics_step_flops(PhysicsStep step, std::size_t batch) {
+  const double n = static_cast<double>(batch);
+  const double f_forward = 2.0 * n * (6.0 * 64.0 + 2.0 * 64.0 * 64.0 + 64.0 * 1.0);
+  const double f_first_layer = 2.0 * n * 6.0 * 64.0;
+  const double r_forward = 2.0 * n * (1.0 * 64.0 + 2.0 * 64.0 * 64.0 + 64.0 * 2.0);
+  const double r_first_layer = 2.0 * n * 1.0 * 64.0;
+
+  const double f_step = 3.0 * f_forward - f_first_layer;
+  switch (step) {
+    case PhysicsStep::classifier:
+      return f_step;
+    case PhysicsStep::adversary:
+      return 3.0 * r_forward - r_first_layer;
+    case PhysicsStep::combined:
+      // r's forward pass and its input gradient, but not its weight gradients.
+      return f_step + 2.0 * r_forward;
+  }
+  return 0.0;
+}
+
+// Reports the rate of the step's products as the counter GFLOP/s, which
+// side_by_side.py sets against the rate of one large bare gemm.
+void set_physics_rate(benchmark::State& state, PhysicsStep step) {
+  const double flops = physics_step_flops(step, static_cast<std::size_t>(state.range(0)));
+  state.counters["GFLOP/s"] =
+      benchmark::Counter(flops * 1e-9, benchmark::Counter::kIsIterationInvariantRate);
+}
+
 void physics_classifier_step(benchmark::State& state) {
   PlayerPair players(Problem::physics, static_cast<std::size_t>(state.range(0)));
   for (auto _ : state) {
     benchmark::DoNotOptimize(players.classifier_step());
   }
+  set_physics_rate(state, PhysicsStep::classifier);
 }
 BENCHMARK(physics_classifier_step)->Arg(128)->Arg(1024)->Unit(benchmark::kMicrosecond);
 
@@ -91,6 +127,7 @@ void physics_adversary_step(benchmark::State& state) {
   for (auto _ : state) {
     benchmark::DoNotOptimize(players.adversary_step());
   }
+  set_physics_rate(state, PhysicsStep::adversary);
 }
 BENCHMARK(physics_adversary_step)->Arg(128)->Arg(1024)->Unit(benchmark::kMicrosecond);
 
@@ -99,6 +136,7 @@ void physics_combined_step(benchmark::State& state) {
   for (auto _ : state) {
     benchmark::DoNotOptimize(players.combined_step(lambda));
   }
+  set_physics_rate(state, PhysicsStep::combined);
 }
 BENCHMARK(physics_combined_step)->Arg(128)->Arg(1024)->Unit(benchmark::kMicrosecond);
 
