@@ -62,7 +62,7 @@ def run_google_benchmark(program, repetitions, min_time, benchmark_filter=None):
     the median aggregates, with times converted to seconds."""
     command = [str(program), "--benchmark_format=json",
                f"--benchmark_repetitions={repetitions}",
-               "--benchmark_report_aggregates_only=true",
+               f"--benchmark_report_aggregates_only={'false' if repetitions == 1 else 'true'}",
                f"--benchmark_min_time={min_time}"]
     if benchmark_filter:
         command.append(f"--benchmark_filter={benchmark_filter}")
@@ -70,7 +70,11 @@ def run_google_benchmark(program, repetitions, min_time, benchmark_filter=None):
     scale = {"ns": 1e-9, "us": 1e-6, "ms": 1e-3, "s": 1.0}
     medians = {}
     for entry in json.loads(output)["benchmarks"]:
-        if entry.get("aggregate_name") != "median":
+        # One repetition gives no aggregates, so its single run is the median.
+        run_type = "iteration" if repetitions == 1 else "aggregate"
+        if entry.get("run_type") != run_type:
+            continue
+        if run_type == "aggregate" and entry.get("aggregate_name") != "median":
             continue
         unit = scale[entry["time_unit"]]
         name = entry["run_name"].removesuffix("/real_time")
@@ -204,15 +208,25 @@ def print_tables(results):
 
     print_ceiling_table(results)
 
-    print("\n| growth of one step | engine | GFLOP/s | PyTorch float32 | ratio |")
-    print("|---|---|---|---|---|")
+    # Growth with batch and width: the float build against PyTorch float32,
+    # with the double build's times beside them.
+    print("\n| growth of one step | engine float | GFLOP/s | PyTorch float32 | ratio | "
+          "engine double | GFLOP/s |")
+    print("|---|---|---|---|---|---|---|")
     for name, entry in results["engine_steps"].items():
         if not name.startswith("mlp_step"):
             continue
         theirs = results["pytorch_float32"].get(name)
-        ratio = f"{theirs / entry['cpu']:.1f}x" if theirs else "-"
-        print(f"| {name} | {format_seconds(entry['cpu'])} | {entry['gflops']:.1f} | "
-              f"{format_seconds(theirs) if theirs else '-'} | {ratio} |")
+        ours_single = single.get(name) if single else None
+        if ours_single:
+            single_columns = (f"{format_seconds(ours_single['cpu'])} | "
+                              f"{ours_single['gflops']:.1f} | ")
+            ratio = f"{theirs / ours_single['cpu']:.1f}x" if theirs else "-"
+        else:
+            single_columns = "- | - | "
+            ratio = "-"
+        print(f"| {name} | {single_columns}{format_seconds(theirs) if theirs else '-'} | {ratio} | "
+              f"{format_seconds(entry['cpu'])} | {entry['gflops']:.1f} |")
 
     print("\n| product | engine | bare OpenBLAS dgemm | ratio | GFLOP/s (engine) |")
     print("|---|---|---|---|---|")
@@ -223,6 +237,8 @@ def print_tables(results):
         for ours, bare, label in (("matmul_forward", "one_dgemm", "forward = 1 dgemm"),
                                   ("matmul_forward_backward", "three_dgemms",
                                    "forward + backward = 3 dgemms")):
+            if f"{ours}/{size}" not in matmul:
+                continue  # a size timed for the bare dgemm only
             engine = matmul[f"{ours}/{size}"]
             reference = matmul[f"{bare}/{size}"]
             print(f"| {label}, {size} | {format_seconds(engine[key])} | "
@@ -239,8 +255,8 @@ def print_tables(results):
 
 
 def bare_gemm_rate(matmul):
-    """Return the best GFLOP/s of one bare one-thread gemm in `matmul`, the
-    rate OpenBLAS reaches on large operands."""
+    """Return the best GFLOP/s of the bare one-thread gemms in `matmul`
+    (n 128, 512 and 1024): OpenBLAS's rate on large operands."""
     return max(entry["gflops"] for name, entry in matmul.items()
                if name.startswith("one_dgemm/") and name.endswith("threads:1"))
 
@@ -262,6 +278,8 @@ def print_ceiling_table(results):
             if not steps or not matmul:
                 continue
             engine = steps[name]
+            if not engine["gflops"]:
+                continue  # results of a step_benchmarks without the GFLOP/s counter
             rate = bare_gemm_rate(matmul)
             floor = engine["gflops"] * engine["cpu"] / rate
             theirs = results[reference][name]
@@ -341,7 +359,7 @@ def main():
         print("side_by_side: engine step benchmarks, float build", file=sys.stderr)
         results["engine_float_steps"] = run_google_benchmark(
             float_build_dir / "experiments/benchmarks/step_benchmarks", arguments.repetitions,
-            arguments.min_time, "(toy|physics)_.*(step|pass)")
+            arguments.min_time, "(toy|physics)_.*(step|pass)|mlp_step")
     print("side_by_side: engine matrix products", file=sys.stderr)
     results["matmul"] = run_google_benchmark(build_dir / "experiments/benchmarks/matmul_benchmarks",
                                              arguments.repetitions, arguments.min_time)
