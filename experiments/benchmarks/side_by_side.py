@@ -27,6 +27,11 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+
+# The environment of the engine's programs: the one this script started
+# with, before importing torch_reference pins OpenBLAS to one thread for
+# PyTorch. The engine programs set their own OpenBLAS thread counts.
+ENGINE_ENVIRONMENT = dict(os.environ)
 STEP_NAMES = [
     "toy_classifier_step/32",
     "toy_adversary_step/128",
@@ -58,15 +63,17 @@ def machine_description():
 
 
 def run_google_benchmark(program, repetitions, min_time, benchmark_filter=None):
-    """Runs a Google Benchmark program and returns {name: aggregate entry} of
-    the median aggregates, with times converted to seconds."""
+    """Runs a Google Benchmark program and returns {name: entry} of the
+    medians over the repetitions (the single run with one repetition), with
+    times converted to seconds."""
     command = [str(program), "--benchmark_format=json",
                f"--benchmark_repetitions={repetitions}",
                f"--benchmark_report_aggregates_only={'false' if repetitions == 1 else 'true'}",
                f"--benchmark_min_time={min_time}"]
     if benchmark_filter:
         command.append(f"--benchmark_filter={benchmark_filter}")
-    output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    output = subprocess.run(command, capture_output=True, text=True, check=True,
+                            env=ENGINE_ENVIRONMENT).stdout
     scale = {"ns": 1e-9, "us": 1e-6, "ms": 1e-3, "s": 1.0}
     medians = {}
     for entry in json.loads(output)["benchmarks"]:
@@ -108,10 +115,11 @@ class RssSampler(threading.Thread):
             time.sleep(self.interval)
 
 
-def run_timed(command, cwd=None):
-    """Runs `command` under /usr/bin/time -v and returns its standard output,
-    wall, user and system seconds, peak RSS in MiB and RSS samples."""
-    launcher = subprocess.Popen(["/usr/bin/time", "-v", *command], cwd=cwd,
+def run_timed(command, environment=None):
+    """Runs `command` under /usr/bin/time -v with `environment` (this
+    process's when None) and returns its standard output, wall, user and
+    system seconds, peak RSS in MiB and RSS samples."""
+    launcher = subprocess.Popen(["/usr/bin/time", "-v", *command], env=environment,
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     sampler = RssSampler(launcher)
     sampler.start()
@@ -151,7 +159,7 @@ def run_engine_toy(build_dir):
     """Run the whole toy experiment with the engine's toy program of `build_dir`."""
     with tempfile.TemporaryDirectory(prefix="side_by_side_") as folder:
         result = run_timed([str(build_dir / "experiments/toy/toy"), "--out",
-                            str(Path(folder) / "toy"), "--overwrite"])
+                            str(Path(folder) / "toy"), "--overwrite"], ENGINE_ENVIRONMENT)
         summary = json.loads((Path(folder) / "toy" / "summary.json").read_text())
     result["summary"] = {key: summary[key] for key in ("plain", "pivot", "seconds")}
     return result
@@ -179,6 +187,15 @@ def format_seconds(seconds):
     if seconds >= 1e-3:
         return f"{seconds * 1e3:.2f} ms"
     return f"{seconds * 1e6:.1f} us"
+
+
+def write_atomically(path, text):
+    """Write `text` to `path` through a temporary file in the same folder, so
+    that an interrupted run leaves the old file whole."""
+    with tempfile.NamedTemporaryFile("w", dir=path.resolve().parent, prefix=f".{path.name}.",
+                                     delete=False) as scratch:
+        scratch.write(text)
+    os.replace(scratch.name, path)
 
 
 def print_tables(results):
@@ -256,20 +273,23 @@ def print_tables(results):
 
 def bare_gemm_rate(matmul):
     """Return the best GFLOP/s of the bare one-thread gemms in `matmul`
-    (n 128, 512 and 1024): OpenBLAS's rate on large operands."""
-    return max(entry["gflops"] for name, entry in matmul.items()
+    (n 128, 512 and 1024), OpenBLAS's rate on large operands, per CPU second
+    like the step benchmarks' rates (one_dgemm reports per wall second)."""
+    return max(entry["gflops"] * entry["real"] / entry["cpu"] for name, entry in matmul.items()
                if name.startswith("one_dgemm/") and name.endswith("threads:1"))
 
 
 def print_ceiling_table(results):
-    """Print the largest ratio an engine whose products go through OpenBLAS
-    can reach on each physics step: PyTorch's time over the time of the
-    step's flops at the rate of one large bare gemm."""
+    """Print an estimate of the largest ratio an engine whose wide products
+    go through OpenBLAS can reach on each physics step: PyTorch's time over
+    the time of the step's flops at the rate of one large bare gemm. The
+    bare gemm and PyTorch run at different moments, so the estimate carries
+    the machine's spread."""
     builds = [("float", results.get("engine_float_steps"), results.get("matmul_float"),
                "pytorch_float32"),
               ("double", results["engine_steps"], results["matmul"], "pytorch_float64")]
     print("\n| physics step | build | engine GFLOP/s | bare gemm GFLOP/s | "
-          "time at the bare gemm rate | PyTorch | largest reachable ratio |")
+          "time at the bare gemm rate | PyTorch | ceiling of the ratio (estimate) |")
     print("|---|---|---|---|---|---|---|")
     for name in STEP_NAMES:
         if not name.startswith("physics_"):
@@ -378,9 +398,10 @@ def main():
         results["toy"] = run_toy_runs(build_dir, float_build_dir)
     results["load_average_end"] = [round(value, 2) for value in os.getloadavg()]
 
-    print_tables(results)
+    # The numbers first, so that a failure in the tables loses none of them.
     if arguments.json:
-        arguments.json.write_text(json.dumps(results, indent=2) + "\n")
+        write_atomically(arguments.json, json.dumps(results, indent=2) + "\n")
+    print_tables(results)
 
 
 if __name__ == "__main__":

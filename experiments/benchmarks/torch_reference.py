@@ -20,6 +20,9 @@ import time
 # which starts one thread per core unless told otherwise when it loads, and
 # torch.set_num_threads does not reach it. The engine's benchmarks run
 # OpenBLAS on one thread, so the reference does too. Set before torch loads.
+if "torch" in sys.modules:
+    print("torch_reference: torch was imported first, so its OpenBLAS may run on more than "
+          "one thread; import torch_reference before torch", file=sys.stderr)
 os.environ["OPENBLAS_NUM_THREADS"] = "1"
 os.environ["OMP_NUM_THREADS"] = "1"
 
