@@ -16,10 +16,10 @@ import os
 import sys
 import time
 
-# PyTorch's matrix products go to the system BLAS (OpenBLAS on Debian),
-# which starts one thread per core unless told otherwise when it loads, and
-# torch.set_num_threads does not reach it. The engine's benchmarks run
-# OpenBLAS on one thread, so the reference does too. Set before torch loads.
+# PyTorch's matrix products go to the system BLAS (OpenBLAS on Debian). It
+# starts one thread per core when it loads unless OPENBLAS_NUM_THREADS is
+# set, and torch.set_num_threads does not change that. The engine's
+# benchmarks run OpenBLAS on one thread, so the reference does too.
 if "torch" in sys.modules:
     print("torch_reference: torch was imported first, so its OpenBLAS may run on more than "
           "one thread; import torch_reference before torch", file=sys.stderr)
