@@ -2,6 +2,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include <cstddef>
+#include <cstdint>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -34,6 +35,19 @@ pivot::Classifier make_classifier(nn::Rng& rng) {
   return pivot::Classifier(nn::make_mlp(2, {{8, nn::ActivationKind::tanh}}, 1,
                                         nn::ActivationKind::identity, rng, "classifier"));
 }
+
+// The common setup of a test: a generator, the training rows drawn from it,
+// then a classifier drawn from it, and a worker. Tests bind the members to
+// local names with a structured binding.
+struct Setup {
+  Setup(std::uint64_t seed, std::size_t count, std::size_t features = 2)
+      : rng(seed), train(make_data(count, features, rng)), classifier(make_classifier(rng)) {}
+
+  nn::Rng rng;
+  nn::Dataset train;
+  pivot::Classifier classifier;
+  pivot::BackgroundWorker worker;
+};
 
 // The minibatches of one phase, each with its scores.
 std::vector<pivot::PreparedBatch> collect(pivot::PreparedBatches& batches, std::size_t count) {
@@ -76,10 +90,8 @@ std::string error_message(Call call) {
 // 40 minibatches of 128 rows span three groups of 2048 rows or fewer.
 BOOST_AUTO_TEST_CASE(random_batches_follow_rng) {
   for (const bool use_worker : {false, true}) {
-    nn::Rng rng(1);
-    const nn::Dataset train = make_data(1000, 2, rng);
-    pivot::Classifier classifier = make_classifier(rng);
-    pivot::BackgroundWorker worker;
+    Setup setup(1, 1000);
+    auto& [rng, train, classifier, worker] = setup;
     nn::Rng reference_rng = rng;
 
     pivot::PreparedBatches batches(train, &classifier, rng, use_worker ? &worker : nullptr);
@@ -97,10 +109,8 @@ BOOST_AUTO_TEST_CASE(random_batches_follow_rng) {
 }
 
 BOOST_AUTO_TEST_CASE(listed_batches_with_short_last) {
-  nn::Rng rng(2);
-  const nn::Dataset train = make_data(1000, 2, rng);
-  pivot::Classifier classifier = make_classifier(rng);
-  pivot::BackgroundWorker worker;
+  Setup setup(2, 1000);
+  auto& [rng, train, classifier, worker] = setup;
   const auto epoch = nn::shuffled_batches(train.size(), 96, rng);  // the last has 40 rows
 
   pivot::PreparedBatches batches(train, &classifier, rng, &worker);
@@ -112,10 +122,8 @@ BOOST_AUTO_TEST_CASE(listed_batches_with_short_last) {
 
 BOOST_AUTO_TEST_CASE(worker_gives_same_bits) {
   auto run = [](bool use_worker) {
-    nn::Rng rng(3);
-    const nn::Dataset train = make_data(5000, 2, rng);
-    pivot::Classifier classifier = make_classifier(rng);
-    pivot::BackgroundWorker worker;
+    Setup setup(3, 5000);
+    auto& [rng, train, classifier, worker] = setup;
     pivot::PreparedBatches batches(train, &classifier, rng, use_worker ? &worker : nullptr);
     std::vector<pivot::PreparedBatch> collected;
     for (std::size_t phase = 0; phase < 3; ++phase) {
@@ -136,10 +144,8 @@ BOOST_AUTO_TEST_CASE(worker_gives_same_bits) {
 }
 
 BOOST_AUTO_TEST_CASE(next_after_phase_rejected) {
-  nn::Rng rng(4);
-  const nn::Dataset train = make_data(100, 2, rng);
-  pivot::Classifier classifier = make_classifier(rng);
-  pivot::BackgroundWorker worker;
+  Setup setup(4, 100);
+  auto& [rng, train, classifier, worker] = setup;
   pivot::PreparedBatches batches(train, &classifier, rng, &worker);
   batches.start_random(2, 10);
   batches.next();
@@ -155,10 +161,8 @@ BOOST_AUTO_TEST_CASE(next_after_phase_rejected) {
 // stops, with or without a worker, until a new one starts.
 BOOST_AUTO_TEST_CASE(worker_error_reaches_next) {
   for (const bool use_worker : {false, true}) {
-    nn::Rng rng(5);
-    const nn::Dataset train = make_data(300, 3, rng);  // the classifier takes 2 features
-    pivot::Classifier classifier = make_classifier(rng);
-    pivot::BackgroundWorker worker;
+    Setup setup(5, 300, 3);  // the classifier takes 2 features
+    auto& [rng, train, classifier, worker] = setup;
     pivot::PreparedBatches batches(train, &classifier, rng, use_worker ? &worker : nullptr);
 
     const std::string message = error_message<std::invalid_argument>([&] {
@@ -178,10 +182,8 @@ BOOST_AUTO_TEST_CASE(worker_error_reaches_next) {
 // Leaving a phase early, as an exception in r's step does, must wait for the
 // group that the worker is still preparing.
 BOOST_AUTO_TEST_CASE(phase_abandoned_midway) {
-  nn::Rng rng(6);
-  const nn::Dataset train = make_data(20000, 2, rng);
-  pivot::Classifier classifier = make_classifier(rng);
-  pivot::BackgroundWorker worker;
+  Setup setup(6, 20000);
+  auto& [rng, train, classifier, worker] = setup;
   {
     pivot::PreparedBatches batches(train, &classifier, rng, &worker);
     batches.start_random(100, 1024);
@@ -216,10 +218,8 @@ BOOST_AUTO_TEST_CASE(unscored_batches_have_no_scores) {
 // A new phase may start while the worker still prepares a group of the old
 // one; the new phase's minibatches have the new size.
 BOOST_AUTO_TEST_CASE(restart_during_preparation) {
-  nn::Rng rng(8);
-  const nn::Dataset train = make_data(5000, 2, rng);
-  pivot::Classifier classifier = make_classifier(rng);
-  pivot::BackgroundWorker worker;
+  Setup setup(8, 5000);
+  auto& [rng, train, classifier, worker] = setup;
   pivot::PreparedBatches batches(train, &classifier, rng, &worker);
 
   batches.start_random(40, 128);
@@ -238,10 +238,8 @@ BOOST_AUTO_TEST_CASE(error_step_same_with_worker) {
   // Minibatch 20, in the second group of 16 minibatches of 128 rows,
   // contains an index past the end, which Dataset::rows_into rejects.
   for (const bool use_worker : {false, true}) {
-    nn::Rng rng(10);
-    const nn::Dataset train = make_data(3000, 2, rng);
-    pivot::Classifier classifier = make_classifier(rng);
-    pivot::BackgroundWorker worker;
+    Setup setup(10, 3000);
+    auto& [rng, train, classifier, worker] = setup;
     std::vector<std::vector<std::size_t>> listed(40, std::vector<std::size_t>(128, 1));
     listed[20][5] = train.size();  // the second group is minibatches 16 .. 31
 
