@@ -358,7 +358,8 @@ def main():
                         help="CMake build folder configured with -DPIVOT_SCALAR=float, whose "
                              "steps and toy run are timed as well")
     parser.add_argument("--skip-toy", action="store_true",
-                        help="skip the two whole toy runs (about 4 minutes with PyTorch)")
+                        help="skip the whole toy runs (5 to 8 minutes with PyTorch on a "
+                             "2-core Zen 1 VM)")
     parser.add_argument("--json", type=Path, help="also write every number to this JSON file")
     arguments = parser.parse_args()
     build_dir = arguments.build_dir.resolve()
