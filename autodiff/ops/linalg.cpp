@@ -1,5 +1,6 @@
 #include "autodiff/ops/linalg.hpp"
 
+#include <algorithm>
 #include <array>
 #include <stdexcept>
 #include <string>
@@ -25,6 +26,16 @@ namespace {
 // are the first layer of a network of one or two inputs and its weight
 // gradient.
 constexpr std::size_t small_size = 2;
+
+// Up to this many multiply-adds, product_backward() computes the input
+// gradient g · bᵀ as g · (b transposed into a buffer). On a Zen 4 core,
+// OpenBLAS 0.3.21 ran a row-major a · bᵀ through its packing path and a · b
+// through its small-matrix kernel. For g [128, 20] and b [20, 20] in double,
+// g · bᵀ took 3.4 us and the copy with the product 2.5 us. The double toy
+// adversary step went from 25.9 to 24.7 us.
+// NOTE: measured on that machine only. On CPUs where OpenBLAS has no
+// small-matrix kernel, both products pack and the copy gains nothing.
+constexpr std::size_t transposed_copy_limit = 1000000;
 
 // result = a · b + beta · result as rank-1 updates, one per column of a,
 // each a loop over a contiguous row of b that the compiler vectorizes. The
@@ -84,6 +95,25 @@ void gemv_into(const Matrix& a, bool transpose_a, const Matrix& b, Matrix& resul
   auto column = xt::adapt(result.data(), result.size(), xt::no_ownership(),
                           std::array<std::size_t, 1>{result.size()});
   xt::blas::gemv(a, vector, column, transpose_a, Scalar{1}, static_cast<Scalar>(beta));
+}
+
+// Writes the transpose of a [k, m] into result [m, k], in blocks of 8 x 8
+// so that both the reads and the writes stay within few cache lines.
+void transpose_into(const Matrix& a, Matrix& result) {
+  constexpr std::size_t block = 8;
+  const std::size_t rows = a.shape(0);
+  const std::size_t cols = a.shape(1);
+  for (std::size_t i0 = 0; i0 < rows; i0 += block) {
+    const std::size_t i1 = std::min(rows, i0 + block);
+    for (std::size_t j0 = 0; j0 < cols; j0 += block) {
+      const std::size_t j1 = std::min(cols, j0 + block);
+      for (std::size_t i = i0; i < i1; ++i) {
+        for (std::size_t j = j0; j < j1; ++j) {
+          result.data()[j * rows + i] = a.data()[i * cols + j];
+        }
+      }
+    }
+  }
 }
 
 }  // namespace
@@ -173,7 +203,16 @@ void product_backward(const Matrix& g, GradientSink& sink) {
   // beta = 1 adds to a partial gradient.
   if (sink.needs(0)) {
     const GradientTarget target = sink.target(0);
-    gemm_into(g, sink.input(1), target.gradient, false, true, target.accumulate ? 1.0 : 0.0);
+    const Matrix& b = sink.input(1);
+    const double beta = target.accumulate ? 1.0 : 0.0;
+    if (g.shape(0) * b.size() <= transposed_copy_limit) {
+      Matrix b_transposed = sink.tape().buffer({b.shape(1), b.shape(0)});
+      transpose_into(b, b_transposed);
+      gemm_into(g, b_transposed, target.gradient, false, false, beta);
+      sink.tape().recycle(std::move(b_transposed));
+    } else {
+      gemm_into(g, b, target.gradient, false, true, beta);
+    }
   }
   if (sink.needs(1)) {
     const GradientTarget target = sink.target(1);

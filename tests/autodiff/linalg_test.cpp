@@ -16,6 +16,7 @@
 #include <xtensor/xmanipulation.hpp>
 
 #include "autodiff/gradient_check.hpp"
+#include "autodiff/ops/arithmetic.hpp"
 #include "autodiff/ops/linalg.hpp"
 #include "autodiff/ops/reductions.hpp"
 #include "tolerances.hpp"
@@ -290,6 +291,35 @@ BOOST_AUTO_TEST_CASE(matmul_gradient_formula) {
 
   check_matrix(a.gradient(), {{11.0, 15.0}, {11.0, 15.0}});
   check_matrix(b.gradient(), {{4.0, 4.0}, {6.0, 6.0}});
+}
+
+// dL/da = w1 · b1ᵀ + w2 · b2ᵀ for L = sum(a · b1 ⊙ w1) + sum(a · b2 ⊙ w2):
+// the second product adds to a's gradient. The small shapes take the path
+// that copies b transposed, the large one the transposed gemm.
+BOOST_AUTO_TEST_CASE(matmul_input_gradient_both_paths) {
+  const std::array<std::pair<Shape, Shape>, 2> shapes{{{{16, 8}, {8, 12}}, {{2000, 24}, {24, 24}}}};
+  unsigned seed = 71;
+  for (const auto& [a_shape, b_shape] : shapes) {
+    BOOST_TEST_CONTEXT(autodiff::to_string(a_shape) << " · " << autodiff::to_string(b_shape)) {
+      const Shape product_shape{a_shape[0], b_shape[1]};
+      const Matrix b1_value = random_matrix(b_shape, -1.0, 1.0, seed++);
+      const Matrix b2_value = random_matrix(b_shape, -1.0, 1.0, seed++);
+      const Matrix w1_value = random_matrix(product_shape, -1.0, 1.0, seed++);
+      const Matrix w2_value = random_matrix(product_shape, -1.0, 1.0, seed++);
+      Tape tape;
+      const Variable a = tape.variable(random_matrix(a_shape, -1.0, 1.0, seed++));
+      const Variable b1 = tape.constant(b1_value);
+      const Variable b2 = tape.constant(b2_value);
+
+      const Variable loss = sum(matmul(a, b1) * tape.constant(w1_value)) +
+                            sum(matmul(a, b2) * tape.constant(w2_value));
+      tape.backward(loss, {a});
+
+      const Matrix expected = naive_product(w1_value, transposed(b1_value)) +
+                              naive_product(w2_value, transposed(b2_value));
+      check_product(a.gradient(), expected);
+    }
+  }
 }
 
 BOOST_AUTO_TEST_CASE(matmul_empty_inner_dimension) {
