@@ -8,8 +8,9 @@
 // benchmark machine of docs/benchmarks.md, and they were the largest cost of
 // the toy experiment's validation passes. These loops evaluate a polynomial
 // in plain arithmetic, which GCC turns into SSE2 code, and on CPUs with AVX2
-// into 256-bit code chosen at load time (GCC's target_clones). One AVX2
-// instruction then handles 4 doubles or 8 floats.
+// or AVX-512 into 256- or 512-bit code chosen at load time (GCC's
+// target_clones, see autodiff/target_clones.hpp). One AVX2 instruction then
+// handles 4 doubles or 8 floats, one AVX-512 instruction twice as many.
 //
 // Each precision has its own kernels. The float versions reduce the range
 // and evaluate polynomials of degree 7 (exp) and 8 (tanh) in float
