@@ -23,7 +23,10 @@
 namespace pivot {
 namespace {
 
-constexpr std::size_t evaluation_chunk = 8192;  // rows per tape when evaluating
+// Rows per tape recording when evaluating. The toy's validation pass of 50000
+// rows took 8.5 ms in chunks of 2048 rows and 9.7 ms in chunks of 8192, in
+// the double build on one Zen 4 thread. A [2048, 20] double array fits in L2.
+constexpr std::size_t evaluation_chunk = 2048;
 
 using autodiff::format_number;
 

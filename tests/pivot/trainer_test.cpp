@@ -526,8 +526,9 @@ BOOST_AUTO_TEST_CASE(evaluate_chunks_match_whole_set) {
   BOOST_TEST(chunked.value == L_f - 2.0 * L_r, boost::test_tools::tolerance(1e-12));
 }
 
-// A whole chunk of weight 0 (the first 8192 rows here) must be skipped, not
-// passed to the weighted losses, which reject a total weight of 0.
+// Whole chunks of weight 0 (the first 8192 rows here, four chunks of 2048)
+// must be skipped, not passed to the weighted losses, which reject a total
+// weight of 0.
 BOOST_AUTO_TEST_CASE(evaluate_skips_zero_weight_chunk) {
   nn::Rng rng(10);
   nn::Dataset data = make_data(9000, rng);
