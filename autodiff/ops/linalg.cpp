@@ -217,7 +217,7 @@ void product_backward(const Matrix& g, GradientSink& sink) {
     const GradientTarget target = sink.target(0);
     const Matrix& b = sink.input(1);
     const double beta = target.accumulate ? 1.0 : 0.0;
-    if (g.shape(0) * b.size() <= transposed_copy_limit) {
+    if (g.shape(0) > 0 && g.shape(0) * b.size() <= transposed_copy_limit) {
       Matrix b_transposed = sink.tape().buffer({b.shape(1), b.shape(0)});
       transpose_into(b, b_transposed);
       gemm_into(g, b_transposed, target.gradient, false, false, beta);
