@@ -4,8 +4,8 @@
 // logarithm over arrays of double or float, written so that the compiler
 // vectorizes them.
 //
-// glibc's scalar exp and tanh take about 7 and 20 ns per element on the
-// benchmark machine of docs/benchmarks.md, and they were the largest cost of
+// glibc's scalar exp and tanh took about 7 and 20 ns per element on the
+// Zen 3 machine of docs/benchmarks-history.md, and they were the largest cost of
 // the toy experiment's validation passes. These loops evaluate a polynomial
 // in plain arithmetic, which GCC turns into SSE2 code, and on CPUs with AVX2
 // or AVX-512 into 256- or 512-bit code chosen at load time (GCC's

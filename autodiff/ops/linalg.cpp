@@ -27,7 +27,8 @@ namespace {
 
 // Up to this inner size, rank_updates() is faster than OpenBLAS's gemm,
 // which packs both operands into blocks first (about 20% for [128, 1] ·
-// [1, 20] in a standalone measurement on the machine of docs/benchmarks.md).
+// [1, 20] in a standalone measurement on the Zen 5 machine of
+// docs/benchmarks-history.md).
 // For aᵀ · b with up to this many columns of a, one gemv per column took the
 // toy adversary step from 16.4 to 15.3 us in the float build. Such products
 // are the first layer of a network of one or two inputs and its weight
@@ -37,11 +38,13 @@ constexpr std::size_t small_size = 2;
 // Up to this many multiply-adds, product_backward() computes the input
 // gradient g · bᵀ as g · (b transposed into a buffer). On a Zen 4 core,
 // OpenBLAS 0.3.21 ran a row-major a · bᵀ through its packing path and a · b
-// through its small-matrix kernel. For g [128, 20] and b [20, 20] in double,
-// g · bᵀ took 3.4 us and the copy with the product 2.5 us. The double toy
-// adversary step went from 25.9 to 24.7 us.
-// NOTE: measured on that machine only. On CPUs where OpenBLAS has no
-// small-matrix kernel, both products pack and the copy gains nothing.
+// through its small-matrix kernel. In double, g · bᵀ took 3.4 us for g
+// [128, 20] and b [20, 20], and the copy with the product 2.5 us. For g
+// [128, 64] and b [64, 64] (5 · 10⁵ multiply-adds) they took 23.8 and 20.8
+// us, for g [1024, 64] (4 · 10⁶) both 186 to 188 us. The limit lies between,
+// a guess.
+// NOTE: measured on that machine only. Where OpenBLAS has no small-matrix
+// kernel, both products pack their operands and the copy costs time.
 constexpr std::size_t transposed_copy_limit = 1000000;
 
 // result = a · b + beta · result as rank-1 updates, one per column of a,

@@ -294,10 +294,17 @@ BOOST_AUTO_TEST_CASE(matmul_gradient_formula) {
 }
 
 // dL/da = w1 · b1ᵀ + w2 · b2ᵀ for L = sum(a · b1 ⊙ w1) + sum(a · b2 ⊙ w2):
-// the second product adds to a's gradient. The small shapes take the path
-// that copies b transposed, the large one the transposed gemm.
+// one product's backward writes a's gradient and the other's adds to it.
+// Every shape but the last has at most 10⁶ multiply-adds and so takes the
+// transposed copy of b, the last (2000 · 24 · 24) the transposed gemm. Sizes
+// of 1 and 2 reach gemm_into's gemv and rank-1 paths on the copy.
 BOOST_AUTO_TEST_CASE(matmul_input_gradient_both_paths) {
-  const std::array<std::pair<Shape, Shape>, 2> shapes{{{{16, 8}, {8, 12}}, {{2000, 24}, {24, 24}}}};
+  const std::array<std::pair<Shape, Shape>, 6> shapes{{{{16, 9}, {9, 13}},
+                                                       {{16, 5}, {5, 1}},
+                                                       {{16, 5}, {5, 2}},
+                                                       {{16, 1}, {1, 7}},
+                                                       {{1, 3}, {3, 4}},
+                                                       {{2000, 24}, {24, 24}}}};
   unsigned seed = 71;
   for (const auto& [a_shape, b_shape] : shapes) {
     BOOST_TEST_CONTEXT(autodiff::to_string(a_shape) << " · " << autodiff::to_string(b_shape)) {
