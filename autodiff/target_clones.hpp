@@ -8,9 +8,10 @@
 // clone took double tanh from 1.52 to 0.93 ns per element, and the toy run's
 // outputs stayed byte-identical in both builds.
 //
-// With other compilers or CPU families the macro is empty and one version is
-// built, and so it is under ThreadSanitizer, which instruments the ifunc resolver, and the resolver
-// then crashes because it runs before the sanitizer's runtime starts.
+// With other compilers, on other CPU families and under ThreadSanitizer the
+// macro is empty and one version is built. ThreadSanitizer instruments the
+// ifunc resolver, which then crashes because it runs before the sanitizer's
+// runtime starts.
 
 #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && \
     !defined(__SANITIZE_THREAD__)
