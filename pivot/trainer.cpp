@@ -26,7 +26,7 @@ namespace {
 // Rows per tape recording when evaluating. The toy's validation pass of 50000
 // rows took 8.54 ms in chunks of 2048 rows and 9.66 ms in chunks of 8192, in
 // the double build on one Zen 4 thread (step_benchmarks, toy_validation_chunk).
-// A probable cause: a [2048, 20] double array fits in the 1 MiB L2 cache.
+// The probable cause is that a [2048, 20] double array fits in the L2 cache.
 constexpr std::size_t evaluation_chunk = 2048;
 
 using autodiff::format_number;

@@ -11,9 +11,9 @@
 #include "autodiff/target_clones.hpp"
 
 // Declared by OpenBLAS's cblas.h, whose include path differs between the
-// pthread, OpenMP and serial builds of Debian's packages. The ?omatcopy
-// functions are OpenBLAS's extension b = alpha op(a); their enum arguments
-// are passed as the CBLAS values below.
+// pthread, OpenMP and serial builds of Debian's packages. cblas_somatcopy
+// and cblas_domatcopy, OpenBLAS's extension b = alpha · op(a), take their
+// enum arguments as the int values of CBLAS, defined below.
 extern "C" {
 void openblas_set_num_threads(int threads);
 void cblas_somatcopy(int order, int transpose, int rows, int cols, float alpha, const float* a,
@@ -107,11 +107,11 @@ void gemv_into(const Matrix& a, bool transpose_a, const Matrix& b, Matrix& resul
   xt::blas::gemv(a, vector, column, transpose_a, Scalar{1}, static_cast<Scalar>(beta));
 }
 
-// b [cols, rows] = aᵀ for a row-major a [rows, cols], by OpenBLAS's omatcopy.
-// A build uses the overload of its Scalar only.
 constexpr int row_major = 101;  // CblasRowMajor
 constexpr int transpose = 112;  // CblasTrans
 
+// Writes b [cols, rows] = aᵀ for a row-major a [rows, cols] with OpenBLAS's
+// omatcopy. A build uses only the overload of its Scalar.
 [[maybe_unused]] void omatcopy_transposed(int rows, int cols, const float* a, float* b) {
   cblas_somatcopy(row_major, transpose, rows, cols, 1.0f, a, cols, b, rows);
 }
