@@ -7,6 +7,8 @@
 // is sum(C), whose gradient G is all ones. The first argument is the size n
 // of the square matrices; the second is the number of OpenBLAS threads. In a
 // float build (PIVOT_SCALAR=float) both sides use sgemm instead of dgemm.
+// peak_fma measures the machine's peak rate in the build's precision, on one
+// thread and on two (experiments/benchmarks/peak_fma.hpp).
 
 #include <benchmark/benchmark.h>
 #include <cblas.h>
@@ -17,6 +19,7 @@
 #include "autodiff/ops/reductions.hpp"
 #include "autodiff/parameter.hpp"
 #include "autodiff/tape.hpp"
+#include "experiments/benchmarks/peak_fma.hpp"
 #include "nn/random.hpp"
 
 namespace {
@@ -123,6 +126,23 @@ void three_dgemms(benchmark::State& state) {
   set_rate(state, 3.0);
 }
 
+// GFLOP/s of vector FMAs on each thread, summed over the threads: the peak
+// of one core, or of two with two threads.
+void peak_fma(benchmark::State& state) {
+  const benchmarks::FmaWidth width = benchmarks::widest_fma();
+  if (width == benchmarks::FmaWidth::none) {
+    state.SkipWithError("peak_fma needs AVX2 and FMA or AVX-512, which this CPU or compiler lacks");
+    return;
+  }
+
+  double flops = 0.0;
+  for (auto _ : state) {
+    flops += benchmarks::fma_flops(width, 1 << 16);
+  }
+  state.counters["GFLOP/s"] = benchmark::Counter(flops * 1e-9, benchmark::Counter::kIsRate);
+  state.SetLabel(width == benchmarks::FmaWidth::avx512 ? "AVX-512" : "AVX2");
+}
+
 void register_sizes(benchmark::internal::Benchmark* benchmark) {
   benchmark->ArgNames({"n", "threads"})->Args({512, 1})->Args({512, 2})->Args({128, 1});
   benchmark->Unit(benchmark::kMillisecond)->UseRealTime();
@@ -134,6 +154,8 @@ BENCHMARK(matmul_forward)->Apply(register_sizes);
 BENCHMARK(one_dgemm)->Apply(register_sizes)->Args({1024, 1});
 BENCHMARK(matmul_forward_backward)->Apply(register_sizes);
 BENCHMARK(three_dgemms)->Apply(register_sizes);
+// With real time, kIsRate divides the flops of all threads by the wall time.
+BENCHMARK(peak_fma)->Threads(1)->Threads(2)->UseRealTime()->Unit(benchmark::kMillisecond);
 
 }  // namespace
 

@@ -84,7 +84,8 @@ def run_google_benchmark(program, repetitions, min_time, benchmark_filter=None):
         if run_type == "aggregate" and entry.get("aggregate_name") != "median":
             continue
         unit = scale[entry["time_unit"]]
-        name = entry["run_name"].removesuffix("/real_time")
+        # "/real_time" comes last or before "/threads:N"; the keys leave it out.
+        name = entry["run_name"].replace("/real_time", "")
         medians[name] = {"cpu": entry["cpu_time"] * unit, "real": entry["real_time"] * unit,
                          "gflops": entry.get("GFLOP/s", 0.0)}
     return medians
@@ -279,18 +280,34 @@ def bare_gemm_rate(matmul):
                if name.startswith("one_dgemm/") and name.endswith("threads:1"))
 
 
+def peak_rate(matmul, threads):
+    """Return the GFLOP/s of peak_fma on `threads` threads in `matmul`, the
+    measured peak of that many cores, or None if it did not run."""
+    entry = matmul.get(f"peak_fma/threads:{threads}")
+    return entry["gflops"] if entry and entry["gflops"] else None
+
+
 def print_ceiling_table(results):
-    """Print an estimate of the largest ratio an engine whose wide products
-    go through OpenBLAS can reach on each physics step: PyTorch's time over
-    the time of the step's flops at the rate of one large bare gemm. The
-    bare gemm and PyTorch run at different moments, so the estimate carries
-    the machine's spread."""
+    """Print two bounds of the ratio on each physics step.
+
+    The ceiling is PyTorch's time over the time of the step's flops at the
+    rate of one large bare gemm. It estimates the best ratio of an engine
+    whose products go through OpenBLAS. The bound at the two-core peak is
+    PyTorch's time over the time of the same flops at the peak_fma rate of
+    two threads, which no engine on this machine can beat. The bare gemm,
+    the peak and PyTorch run at different moments, so both carry the
+    machine's spread."""
     builds = [("float", results.get("engine_float_steps"), results.get("matmul_float"),
                "pytorch_float32"),
               ("double", results["engine_steps"], results["matmul"], "pytorch_float64")]
+    for label, _, matmul, _ in builds:
+        if matmul and peak_rate(matmul, 1):
+            print(f"\nPeak in {label} (peak_fma): {peak_rate(matmul, 1):.1f} GFLOP/s on one core, "
+                  f"{peak_rate(matmul, 2) or 0.0:.1f} GFLOP/s on two.")
     print("\n| physics step | build | engine GFLOP/s | bare gemm GFLOP/s | "
-          "time at the bare gemm rate | PyTorch | ceiling of the ratio (estimate) |")
-    print("|---|---|---|---|---|---|---|")
+          "time at the bare gemm rate | PyTorch | ceiling of the ratio (estimate) | "
+          "bound at the two-core peak |")
+    print("|---|---|---|---|---|---|---|---|")
     for name in STEP_NAMES:
         if not name.startswith("physics_"):
             continue
@@ -301,10 +318,14 @@ def print_ceiling_table(results):
             if not engine["gflops"]:
                 continue  # results of a step_benchmarks without the GFLOP/s counter
             rate = bare_gemm_rate(matmul)
-            floor = engine["gflops"] * engine["cpu"] / rate
+            flops = engine["gflops"] * engine["cpu"]  # in units of 10^9 flops
+            floor = flops / rate
             theirs = results[reference][name]
+            two_core_peak = peak_rate(matmul, 2)
+            bound = f"{theirs * two_core_peak / flops:.1f}x" if two_core_peak else "-"
             print(f"| {name} | {label} | {engine['gflops']:.1f} | {rate:.1f} | "
-                  f"{format_seconds(floor)} | {format_seconds(theirs)} | {theirs / floor:.1f}x |")
+                  f"{format_seconds(floor)} | {format_seconds(theirs)} | {theirs / floor:.1f}x | "
+                  f"{bound} |")
 
 
 def print_toy_table(toy):
@@ -385,10 +406,11 @@ def main():
     results["matmul"] = run_google_benchmark(build_dir / "experiments/benchmarks/matmul_benchmarks",
                                              arguments.repetitions, arguments.min_time)
     if float_build_dir:
-        # The rate of bare sgemm calls, for the ceiling of the float physics steps.
+        # The rate of bare sgemm calls and the single-precision peak, for the
+        # bounds of the float physics steps.
         results["matmul_float"] = run_google_benchmark(
             float_build_dir / "experiments/benchmarks/matmul_benchmarks", arguments.repetitions,
-            arguments.min_time, "one_dgemm/.*/threads:1")
+            arguments.min_time, "one_dgemm/.*/threads:1|peak_fma")
     print("side_by_side: PyTorch steps (float32, then float64)", file=sys.stderr)
     results["pytorch_float32"] = torch_reference.step_benchmarks(
         torch.float32, arguments.repetitions, arguments.min_time)
