@@ -288,26 +288,28 @@ def peak_rate(matmul, threads):
 
 
 def print_ceiling_table(results):
-    """Print two bounds of the ratio on each physics step.
+    """Print three estimates of the best ratio on each physics step.
 
-    The ceiling is PyTorch's time over the time of the step's flops at the
-    rate of one large bare gemm. It estimates the best ratio of an engine
-    whose products go through OpenBLAS. The bound at the two-core peak is
-    PyTorch's time over the time of the same flops at the peak_fma rate of
-    two threads, which no engine on this machine can beat. The bare gemm,
-    the peak and PyTorch run at different moments, so both carry the
-    machine's spread."""
+    Each is PyTorch's time over the time of the step's flops at some rate.
+    The ceiling takes the rate of one large bare gemm, the best ratio of an
+    engine whose products go through OpenBLAS on one thread. The bounds
+    take the peak_fma rate of one thread, which no one-thread engine can
+    beat, and of two threads, which no engine on this machine can beat in
+    wall time. The bare gemm, the peak and PyTorch run at different moments,
+    so all three carry the machine's spread."""
     builds = [("float", results.get("engine_float_steps"), results.get("matmul_float"),
                "pytorch_float32"),
               ("double", results["engine_steps"], results["matmul"], "pytorch_float64")]
     for label, _, matmul, _ in builds:
         if matmul and peak_rate(matmul, 1):
+            two_cores = peak_rate(matmul, 2)
+            two_cores_text = f"{two_cores:.1f} GFLOP/s" if two_cores else "not measured"
             print(f"\nPeak in {label} (peak_fma): {peak_rate(matmul, 1):.1f} GFLOP/s on one core, "
-                  f"{peak_rate(matmul, 2) or 0.0:.1f} GFLOP/s on two.")
+                  f"{two_cores_text} on two.")
     print("\n| physics step | build | engine GFLOP/s | bare gemm GFLOP/s | "
           "time at the bare gemm rate | PyTorch | ceiling of the ratio (estimate) | "
-          "bound at the two-core peak |")
-    print("|---|---|---|---|---|---|---|---|")
+          "bound at the one-core peak | bound at the two-core peak |")
+    print("|---|---|---|---|---|---|---|---|---|")
     for name in STEP_NAMES:
         if not name.startswith("physics_"):
             continue
@@ -321,11 +323,13 @@ def print_ceiling_table(results):
             flops = engine["gflops"] * engine["cpu"]  # in units of 10^9 flops
             floor = flops / rate
             theirs = results[reference][name]
-            two_core_peak = peak_rate(matmul, 2)
-            bound = f"{theirs * two_core_peak / flops:.1f}x" if two_core_peak else "-"
+            bounds = []
+            for threads in (1, 2):
+                peak = peak_rate(matmul, threads)
+                bounds.append(f"{theirs * peak / flops:.1f}x" if peak else "-")
             print(f"| {name} | {label} | {engine['gflops']:.1f} | {rate:.1f} | "
                   f"{format_seconds(floor)} | {format_seconds(theirs)} | {theirs / floor:.1f}x | "
-                  f"{bound} |")
+                  f"{bounds[0]} | {bounds[1]} |")
 
 
 def print_toy_table(toy):
