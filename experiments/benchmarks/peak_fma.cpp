@@ -2,6 +2,7 @@
 
 #include <array>
 #include <stdexcept>
+#include <string>
 
 // This file is compiled with -ffp-contract=fast (CMakeLists.txt), so that
 // GCC turns acc * x + y on vector types into one FMA instruction.
@@ -56,7 +57,7 @@ template <class Vector>
 #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
 #define BENCHMARKS_HAVE_FMA_TARGETS 1
 
-// The same loop compiled for each instruction set. The caller checks that
+// The same loop compiled for each instruction set. fma_flops checks that
 // the CPU supports it.
 [[gnu::target("avx512f"), gnu::noinline]] Scalar run_avx512(std::int64_t rounds) {
   return run_chains<Vector512>(rounds);
@@ -66,6 +67,17 @@ template <class Vector>
   return run_chains<Vector256>(rounds);
 }
 #endif
+
+const char* width_name(FmaWidth width) {
+  switch (width) {
+    case FmaWidth::avx2:
+      return "FmaWidth::avx2";
+    case FmaWidth::avx512:
+      return "FmaWidth::avx512";
+    default:
+      return "FmaWidth::none";
+  }
+}
 
 }  // namespace
 
@@ -82,6 +94,19 @@ FmaWidth widest_fma() {
 }
 
 double fma_flops(FmaWidth width, std::int64_t rounds) {
+  // The widths are ordered, so a width up to the widest one runs here.
+  const FmaWidth widest = widest_fma();
+  if (width == FmaWidth::none || width > widest) {
+    throw std::invalid_argument(std::string("fma_flops: ") + width_name(width) +
+                                " cannot run here, because the widest FMA of this CPU and build "
+                                "is " + width_name(widest) +
+                                ". Pass the width that widest_fma() returns, unless it is none");
+  }
+  if (rounds < 1) {
+    throw std::invalid_argument("fma_flops: rounds must be at least 1, got " +
+                                std::to_string(rounds));
+  }
+
   volatile Scalar sink = 0;  // keeps the result, and so the loop
   double lanes = 0.0;
   switch (width) {
@@ -96,8 +121,7 @@ double fma_flops(FmaWidth width, std::int64_t rounds) {
       break;
 #endif
     default:
-      throw std::invalid_argument("fma_flops: FmaWidth::none has no FMA instructions to run. "
-                                  "Pass the width that widest_fma() returns, unless it is none");
+      break;  // rejected above
   }
   static_cast<void>(sink);
   return 2.0 * lanes * chains * static_cast<double>(rounds);

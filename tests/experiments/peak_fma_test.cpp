@@ -48,3 +48,19 @@ BOOST_AUTO_TEST_CASE(none_width_rejected) {
   BOOST_TEST(message.find("FmaWidth::none") != std::string::npos, "message: " << message);
   BOOST_TEST(message.find("widest_fma()") != std::string::npos, "message: " << message);
 }
+
+BOOST_AUTO_TEST_CASE(zero_rounds_rejected) {
+  const FmaWidth widest = benchmarks::widest_fma();
+  if (widest == FmaWidth::none) {
+    BOOST_TEST_MESSAGE("this CPU or compiler has no AVX2 with FMA, so no kernel is checked");
+    return;
+  }
+  std::string message;
+  try {
+    benchmarks::fma_flops(widest, 0);
+  } catch (const std::invalid_argument& error) {
+    message = error.what();
+  }
+  BOOST_TEST(message.find("rounds must be at least 1, got 0") != std::string::npos,
+             "message: " << message);
+}
