@@ -18,14 +18,33 @@ double expected_flops(int register_bytes, std::int64_t rounds) {
   return 2.0 * lanes * 12 * static_cast<double>(rounds);
 }
 
+// Returns whether this CPU and build have an FMA kernel, and logs the reason
+// a test stops when they do not.
+bool has_fma_kernel() {
+  if (benchmarks::widest_fma() == FmaWidth::none) {
+    BOOST_TEST_MESSAGE("this CPU or compiler has no AVX2 with FMA, so no kernel is checked");
+    return false;
+  }
+  return true;
+}
+
+// Returns the message of the std::invalid_argument that `call` throws, or ""
+// when it throws none.
+template <class Call>
+std::string invalid_argument_message(const Call& call) {
+  try {
+    call();
+  } catch (const std::invalid_argument& error) {
+    return error.what();
+  }
+  return "";
+}
+
 }  // namespace
 
 BOOST_AUTO_TEST_CASE(avx2_flop_count) {
   // A CPU with AVX-512 has AVX2 and FMA too, so only "none" skips this.
-  if (benchmarks::widest_fma() == FmaWidth::none) {
-    BOOST_TEST_MESSAGE("this CPU or compiler has no AVX2 with FMA, so no kernel is checked");
-    return;
-  }
+  if (!has_fma_kernel()) return;
   BOOST_TEST(benchmarks::fma_flops(FmaWidth::avx2, 1) == expected_flops(32, 1));
   BOOST_TEST(benchmarks::fma_flops(FmaWidth::avx2, 1000) == expected_flops(32, 1000));
 }
@@ -39,28 +58,16 @@ BOOST_AUTO_TEST_CASE(avx512_flop_count) {
 }
 
 BOOST_AUTO_TEST_CASE(none_width_rejected) {
-  std::string message;
-  try {
-    benchmarks::fma_flops(FmaWidth::none, 1);
-  } catch (const std::invalid_argument& error) {
-    message = error.what();
-  }
+  const std::string message =
+      invalid_argument_message([] { benchmarks::fma_flops(FmaWidth::none, 1); });
   BOOST_TEST(message.find("FmaWidth::none") != std::string::npos, "message: " << message);
   BOOST_TEST(message.find("widest_fma()") != std::string::npos, "message: " << message);
 }
 
 BOOST_AUTO_TEST_CASE(zero_rounds_rejected) {
-  const FmaWidth widest = benchmarks::widest_fma();
-  if (widest == FmaWidth::none) {
-    BOOST_TEST_MESSAGE("this CPU or compiler has no AVX2 with FMA, so no kernel is checked");
-    return;
-  }
-  std::string message;
-  try {
-    benchmarks::fma_flops(widest, 0);
-  } catch (const std::invalid_argument& error) {
-    message = error.what();
-  }
+  if (!has_fma_kernel()) return;
+  const std::string message =
+      invalid_argument_message([] { benchmarks::fma_flops(benchmarks::widest_fma(), 0); });
   BOOST_TEST(message.find("rounds must be at least 1, got 0") != std::string::npos,
              "message: " << message);
 }
